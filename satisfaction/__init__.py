@@ -1,0 +1,74 @@
+"""satisfaction: test the linkage chain LQ -> EX -> REP -> CSAT on real survey data.
+
+``import satisfaction as sat`` gives the public API below; each name lives in a
+small module of its own (see DESIGN.md for the flow).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+# --- errors -----------------------------------------------------------------
+from .errors import (
+    CleaningError,
+    ConvergenceWarning,
+    InputError,
+    InstrumentError,
+    PrivacyError,
+    SatisfactionError,
+    SEMError,
+    SEMWarning,
+)
+
+# --- instruments ------------------------------------------------------------
+from .instruments import (
+    DONT_KNOW,
+    Construct,
+    Instrument,
+    Item,
+    default_instrument,
+    label_map,
+    likert_value,
+    load_instrument,
+    normalise_label,
+)
+
+# --- simulate ---------------------------------------------------------------
+
+# --- io / clean -------------------------------------------------------------
+
+# --- privacy / scales -------------------------------------------------------
+
+# --- sem --------------------------------------------------------------------
+
+try:
+    __version__ = version("satisfaction")
+except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    __version__ = "0.0.0"
+
+__all__ = [
+    "__version__",
+    # errors
+    "SatisfactionError",
+    "InstrumentError",
+    "InputError",
+    "CleaningError",
+    "PrivacyError",
+    "SEMError",
+    "SEMWarning",
+    "ConvergenceWarning",
+    # instruments
+    "Item",
+    "Construct",
+    "Instrument",
+    "default_instrument",
+    "load_instrument",
+    "likert_value",
+    "label_map",
+    "normalise_label",
+    "DONT_KNOW",
+    # simulate
+    # io / clean
+    # privacy / scales
+    # sem
+]
