@@ -373,10 +373,10 @@ def default_instrument() -> Instrument:
     --------
     >>> inst = default_instrument()
     >>> inst.to_frame()[["item", "construct", "low", "high", "reverse"]].tail(3)
-         item construct  low  high  reverse
-    17   enps      None    0    10    False
-    18   stay      None    1     5    False
-    19    nps      None    0    10    False
+        item construct  low  high  reverse
+    17  enps       NaN    0    10    False
+    18  stay       NaN    1     5    False
+    19   nps       NaN    0    10    False
     """
     lq = Construct(
         "LQ",
