@@ -520,8 +520,9 @@ def _read_mapping(path: Path) -> Mapping[str, Any]:
             f"instrument file '{path}' is not UTF-8 text; save it as UTF-8"
         ) from None
     except Exception as exc:  # a syntax error from the TOML/YAML parser
+        detail = " ".join(str(exc).split())  # the parser's message, on one line
         raise InstrumentError(
-            f"instrument file '{path}' is not valid {suffix.lstrip('.').upper()}: {exc}; "
+            f"instrument file '{path}' is not valid {suffix.lstrip('.').upper()}: {detail}; "
             "fix the syntax at the place named"
         ) from None
     if not isinstance(data, Mapping):
