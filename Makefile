@@ -21,7 +21,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[lab,dev]'
-	$(BIN)/python -m ipykernel install --user --name satisfaction --display-name "Python (satisfaction)" >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name satisfaction --display-name "Python (satisfaction)" >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
