@@ -1,0 +1,44 @@
+"""Aggregation to unit x period (checked against hand-computed values)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from satisfaction.errors import InputError
+from satisfaction.link import aggregate, to_quarter
+
+
+def test_to_quarter_maps_months_and_keeps_quarters():
+    s = pd.Series(["2025-01", "2025-03", "2025-04", "2025-12", "2026Q2"])
+    assert to_quarter(s).tolist() == ["2025Q1", "2025Q1", "2025Q2", "2025Q4", "2026Q2"]
+
+
+def test_to_quarter_rejects_garbage_with_the_value():
+    with pytest.raises(InputError, match="'March 2025'"):
+        to_quarter(pd.Series(["2025-01", "March 2025"]))
+
+
+def test_aggregate_counts_and_means():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(
+        {
+            "unit": rng.choice(["A", "B", "C"], 300),
+            "period": rng.choice(["2025Q1", "2025Q2"], 300),
+            "EX": rng.normal(3, 1, 300),
+        }
+    )
+    df.loc[::7, "EX"] = np.nan
+    out = aggregate(df, ["EX"])
+    assert out["n"].sum() == 300
+    for row in out.itertuples():
+        part = df[(df.unit == row.unit) & (df.period == row.period)]
+        assert row.n == len(part)
+        assert row.EX_n == part["EX"].notna().sum()
+        assert row.EX == pytest.approx(part["EX"].mean())
+
+
+def test_aggregate_names_missing_columns():
+    with pytest.raises(InputError, match=r"\['LQ'\]"):
+        aggregate(pd.DataFrame({"unit": [], "period": []}), ["LQ"])
