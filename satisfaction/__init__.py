@@ -38,6 +38,7 @@ from .instruments import (
 # --- io / clean -------------------------------------------------------------
 
 # --- privacy / scales -------------------------------------------------------
+from .privacy import guard, pseudonymise, pseudonymise_frame, suppress
 
 # --- sem --------------------------------------------------------------------
 
@@ -70,5 +71,9 @@ __all__ = [
     # simulate
     # io / clean
     # privacy / scales
+    "pseudonymise",
+    "pseudonymise_frame",
+    "suppress",
+    "guard",
     # sem
 ]
