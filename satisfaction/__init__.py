@@ -36,6 +36,7 @@ from .instruments import (
 # --- simulate ---------------------------------------------------------------
 
 # --- io / clean -------------------------------------------------------------
+from .io import Export, ExportReport, read_export, write_processed
 
 # --- privacy / scales -------------------------------------------------------
 from .privacy import guard, pseudonymise, pseudonymise_frame, suppress
@@ -70,6 +71,10 @@ __all__ = [
     "DONT_KNOW",
     # simulate
     # io / clean
+    "read_export",
+    "Export",
+    "ExportReport",
+    "write_processed",
     # privacy / scales
     "pseudonymise",
     "pseudonymise_frame",
