@@ -34,12 +34,29 @@ from .instruments import (
 )
 
 # --- simulate ---------------------------------------------------------------
+from .sample import load_sample, load_sample_exports
+from .simulate import ChainSample, Organisation, chain_sample, organisation, write_exports
+
+# isort: split
 
 # --- io / clean -------------------------------------------------------------
+from .clean import (
+    Cleaned,
+    careless_metrics,
+    check_range,
+    clean,
+    dont_know_to_missing,
+    drop_duplicates,
+    drop_empty,
+    flag_careless,
+    recode_labels,
+    reverse_code,
+)
 from .io import Export, ExportReport, read_export, write_processed
 
 # --- privacy / scales -------------------------------------------------------
 from .privacy import guard, pseudonymise, pseudonymise_frame, suppress
+from .scales import item_analysis, reliability, score
 
 # --- sem --------------------------------------------------------------------
 
@@ -70,15 +87,35 @@ __all__ = [
     "normalise_label",
     "DONT_KNOW",
     # simulate
+    "chain_sample",
+    "organisation",
+    "write_exports",
+    "load_sample",
+    "load_sample_exports",
+    "ChainSample",
+    "Organisation",
     # io / clean
     "read_export",
     "Export",
     "ExportReport",
     "write_processed",
+    "clean",
+    "Cleaned",
+    "recode_labels",
+    "reverse_code",
+    "dont_know_to_missing",
+    "drop_duplicates",
+    "drop_empty",
+    "flag_careless",
+    "careless_metrics",
+    "check_range",
     # privacy / scales
     "pseudonymise",
     "pseudonymise_frame",
     "suppress",
     "guard",
+    "score",
+    "reliability",
+    "item_analysis",
     # sem
 ]
