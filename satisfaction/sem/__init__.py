@@ -1,0 +1,27 @@
+"""Structural equation models with lavaan's conventions and numbers.
+
+``fit(syntax, data)`` specifies, estimates and summarises a model written in
+lavaan syntax; :class:`SEMResult` holds lavaan-named tables; :func:`compare`
+tests nested models; :func:`chain_model` writes the LQ -> EX -> REP -> CSAT
+chain for an instrument.
+"""
+
+from __future__ import annotations
+
+from .estimators import Estimation, batched_fit_ml, expected_information, fit_ml
+from .fit import fit
+from .model import Model, duplication_matrix, vech, vech_indices
+from .result import SEMResult
+
+__all__ = [
+    "fit",
+    "SEMResult",
+    "Model",
+    "Estimation",
+    "fit_ml",
+    "batched_fit_ml",
+    "expected_information",
+    "vech",
+    "vech_indices",
+    "duplication_matrix",
+]

@@ -1,0 +1,550 @@
+"""Complete-data estimators ML, GLS and ULS: Fisher scoring / Gauss-Newton.
+
+The fit functions are lavaan's (``lav_model_objective``), with ``S`` the sample
+covariance matrix with divisor N, ``s = vech(S)``, ``sigma = vech(Sigma)``:
+
+* ML: ``F = 0.5 (log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu))``;
+* GLS: ``F = 0.5 (N-1)/N * (0.5 tr((S^-1 (S - Sigma))^2) + (m - mu)' S^-1 (m - mu))``;
+* ULS: ``F = 0.5 (N-1)/N * (||s - sigma||^2 + ||m - mu||^2)``,
+
+and the test statistic is ``chisq = 2 N F``. All three are weighted least
+squares in vech(S) with weight ``W`` (ML: ``W = 0.5 D'(Sigma^-1 x Sigma^-1) D``
+at the current Sigma; GLS: the same at S; ULS: the identity), so one update,
+
+.. math:: \\theta \\leftarrow \\theta + \\alpha (\\Delta' W \\Delta)^{-1} \\Delta' W (s - \\sigma),
+
+is Fisher scoring for ML and Gauss-Newton for GLS/ULS (``Delta`` is the
+Jacobian of vech(Sigma); the mean part adds ``Delta_mu' W_mu Delta_mu``). The
+step length ``alpha`` is halved until F decreases and Sigma stays positive
+definite. :func:`batched_fit_ml` runs the same iteration on B samples at once
+(numpy batched linear algebra), which is what makes the bootstrap fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import SEMError
+from .model import Model, vech, vech_indices
+
+__all__ = [
+    "Estimation",
+    "fit_ml",
+    "batched_fit_ml",
+    "expected_information",
+    "objective",
+    "dup_weight",
+    "ESTIMATORS",
+]
+
+#: complete-data estimators handled here
+ESTIMATORS = ("ML", "GLS", "ULS")
+
+
+@dataclass(frozen=True)
+class Estimation:
+    """Outcome of an optimisation: ``theta``, ``converged``, ``iterations``, ``fmin``, ``message``."""
+
+    theta: np.ndarray
+    converged: bool
+    iterations: int
+    fmin: float
+    message: str = ""
+
+
+def dup_weight(v: np.ndarray) -> np.ndarray:
+    """``D'(V x V) D`` for symmetric V (..., p, p), computed without Kronecker products.
+
+    Examples
+    --------
+    >>> from satisfaction.sem.model import duplication_matrix
+    >>> v = np.array([[2.0, 0.5], [0.5, 1.0]]); d = duplication_matrix(2)
+    >>> bool(np.allclose(dup_weight(v), d.T @ np.kron(v, v) @ d))
+    True
+    """
+    v = np.asarray(v, dtype=float)
+    r, c = vech_indices(v.shape[-1])
+    m = (
+        v[..., r[:, None], r[None, :]] * v[..., c[:, None], c[None, :]]
+        + v[..., r[:, None], c[None, :]] * v[..., c[:, None], r[None, :]]
+    )
+    f = np.where(r == c, np.sqrt(0.5), np.sqrt(2.0))
+    return m * np.outer(f, f)
+
+
+def _check_estimator(estimator: str) -> str:
+    est = str(estimator).upper()
+    if est not in ESTIMATORS:
+        raise SEMError(
+            f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)} "
+            "(complete-data estimators)"
+        )
+    return est
+
+
+def _logdet_inv(a: np.ndarray):
+    """log-determinants and inverses of (B, p, p) matrices; NaN where not positive definite."""
+    try:
+        chol = np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        chol = None
+    if chol is not None:
+        logdet = 2.0 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(-1)
+        eye = np.broadcast_to(np.eye(a.shape[-1]), a.shape)
+        linv = np.linalg.solve(chol, eye)
+        return logdet, np.swapaxes(linv, -1, -2) @ linv
+    # some are not positive definite: handle one by one
+    b = a.shape[0]
+    logdet = np.full(b, np.nan)
+    inv = np.full_like(a, np.nan)
+    for i in range(b):
+        sign, ld = np.linalg.slogdet(a[i])
+        if sign > 0 and np.all(np.linalg.eigvalsh(a[i]) > 0):
+            logdet[i], inv[i] = ld, np.linalg.inv(a[i])
+    return logdet, inv
+
+
+def _objective_batch(model, thetas, S, mean, n, est, s_inv=None, logdet_s=None, exo=None):
+    """lavaan's F for B parameter vectors; S (B, p, p); returns (B,) with inf where invalid."""
+    try:
+        sig, mu = model.implied_batch(thetas, exo, with_mean=True)
+    except (SEMError, np.linalg.LinAlgError):
+        return np.full(len(thetas), np.inf)
+    p = sig.shape[-1]
+    if est == "ML":
+        logdet, inv = _logdet_inv(sig)
+        f = logdet + np.einsum("bij,bji->b", S, inv) - logdet_s - p
+        if mu is not None:
+            d = mean - mu
+            f = f + np.einsum("bi,bij,bj->b", d, inv, d)
+        f = 0.5 * f
+    else:
+        scale = 0.5 * (n - 1) / n
+        if est == "GLS":
+            t = s_inv @ (S - sig)
+            f = 0.5 * np.einsum("bij,bji->b", t, t)
+            if mu is not None:
+                d = mean - mu
+                f = f + np.einsum("bi,bij,bj->b", d, s_inv, d)
+        else:
+            e = vech(S - sig)
+            f = (e * e).sum(-1)
+            if mu is not None:
+                f = f + ((mean - mu) ** 2).sum(-1)
+        f = scale * f
+    f = np.where(np.isfinite(f), f, np.inf)
+    return f
+
+
+def objective(model: Model, theta, S, n: int, mean=None, *, estimator: str = "ML") -> float:
+    """lavaan's value of the fit function at ``theta`` (``chisq = 2 * n * F`` at the minimum).
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
+    >>> S = np.array([[1.0, .5, .4], [.5, 1.0, .3], [.4, .3, 1.0]])
+    >>> round(objective(m, m.start_values(S), S, 100), 6) >= 0
+    True
+    """
+    est = _check_estimator(estimator)
+    S = np.asarray(S, float)[None]
+    mean_b = None if mean is None else np.asarray(mean, float)[None]
+    s_inv, logdet_s = _sample_terms(S, est)
+    return float(
+        _objective_batch(model, np.asarray(theta, float)[None], S, mean_b, n, est, s_inv, logdet_s)[
+            0
+        ]
+    )
+
+
+def _sample_terms(S, est):
+    logdet_s, s_inv = _logdet_inv(S)
+    if est in ("ML", "GLS") and not np.all(np.isfinite(logdet_s)):
+        raise SEMError(
+            "the sample covariance matrix is not positive definite (an item that is "
+            "constant or a linear combination of others?); drop or combine those "
+            "items, or use estimator='ULS'"
+        )
+    return s_inv, logdet_s
+
+
+def _weights(model, est, sig_inv, s_inv, p, b):
+    """Weight matrices of vech(Sigma) (B, k, k) and of mu (B, p, p)."""
+    if est == "ML":
+        return 0.5 * dup_weight(sig_inv), sig_inv
+    if est == "GLS":
+        return 0.5 * dup_weight(s_inv), s_inv
+    k = p * (p + 1) // 2
+    return (np.broadcast_to(np.eye(k), (b, k, k)), np.broadcast_to(np.eye(p), (b, p, p)))
+
+
+def _step_batch(model, thetas, S, mean, est, s_inv, exo=None):
+    """Scoring / Gauss-Newton directions and the information (B, q, q)."""
+    sig, mu = model.implied_batch(thetas, exo, with_mean=True)
+    jac, jmu = model.jacobian_batch(thetas, exo, with_mean=True)
+    b, p = sig.shape[0], sig.shape[-1]
+    sig_inv = None
+    if est == "ML":
+        _, sig_inv = _logdet_inv(sig)
+    w, wmu = _weights(model, est, sig_inv, s_inv, p, b)
+    jtw = np.swapaxes(jac, 1, 2) @ w
+    info = jtw @ jac
+    grad = np.einsum("bqk,bk->bq", jtw, vech(S - sig))
+    if mu is not None:
+        jtwm = np.swapaxes(jmu, 1, 2) @ wmu
+        info = info + jtwm @ jmu
+        grad = grad + np.einsum("bqp,bp->bq", jtwm, mean - mu)
+    return info, grad
+
+
+def _solve(info, grad):
+    try:
+        return np.linalg.solve(info, grad[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.empty_like(grad)
+        for i in range(len(grad)):
+            out[i] = np.linalg.lstsq(info[i], grad[i], rcond=None)[0]
+        return out
+
+
+def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scoring=3):
+    """Vectorised minimisation over B samples; returns thetas, converged, iterations, f.
+
+    The first ``n_scoring`` iterations are Fisher scoring / Gauss-Newton steps;
+    then BFGS updates of the inverse of that information matrix take over
+    (scoring alone converges only linearly when the model does not fit exactly).
+    Every step is halved until F decreases.
+    """
+    s_inv, logdet_s = _sample_terms(S, est)
+    thetas = np.array(thetas, dtype=float, copy=True)
+    b, q = thetas.shape
+    f = _objective_batch(model, thetas, S, mean, n, est, s_inv, logdet_s, exo)
+    active = np.isfinite(f)
+    converged = np.zeros(b, dtype=bool)
+    iters = np.zeros(b, dtype=int)
+    hinv = np.zeros((b, q, q))
+    grad_old = np.zeros((b, q))
+    step_old = np.zeros((b, q))
+
+    def sub(a, i):
+        return None if a is None else a[i]
+
+    for it in range(1, max_iter + 1):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        info, grad = _step_batch(
+            model, thetas[idx], S[idx], sub(mean, idx), est, sub(s_inv, idx), sub(exo, idx)
+        )
+        if it <= n_scoring:
+            try:
+                hinv[idx] = np.linalg.inv(info)
+            except np.linalg.LinAlgError:
+                hinv[idx] = np.linalg.pinv(info)
+        else:  # BFGS update of the inverse Hessian with s = step, y = -(g_new - g_old)
+            s_ = step_old[idx]
+            y_ = grad_old[idx] - grad
+            sy = np.einsum("bq,bq->b", s_, y_)
+            ok = sy > 1e-12 * np.linalg.norm(s_, axis=1) * np.linalg.norm(y_, axis=1)
+            if ok.any():
+                h = hinv[idx[ok]]
+                rho = 1.0 / sy[ok]
+                hy = np.einsum("bij,bj->bi", h, y_[ok])
+                yhy = np.einsum("bi,bi->b", y_[ok], hy)
+                so = s_[ok]
+                h = (
+                    h
+                    - rho[:, None, None]
+                    * (hy[:, :, None] * so[:, None, :] + so[:, :, None] * hy[:, None, :])
+                    + (rho + rho**2 * yhy)[:, None, None] * so[:, :, None] * so[:, None, :]
+                )
+                hinv[idx[ok]] = h
+        step = np.einsum("bij,bj->bi", hinv[idx], grad)
+        # a direction that does not descend: fall back to scoring
+        bad = np.einsum("bi,bi->b", step, grad) <= 0
+        if bad.any():
+            try:
+                hinv[idx[bad]] = np.linalg.inv(info[bad])
+            except np.linalg.LinAlgError:
+                hinv[idx[bad]] = np.linalg.pinv(info[bad])
+            step[bad] = np.einsum("bij,bj->bi", hinv[idx[bad]], grad[bad])
+        alpha = np.ones(idx.size)
+        new_f = np.full(idx.size, np.inf)
+        pending = np.ones(idx.size, dtype=bool)
+        for _ in range(30):
+            pi = np.flatnonzero(pending)
+            ii = idx[pi]
+            cand = thetas[ii] + alpha[pi, None] * step[pi]
+            fc = _objective_batch(
+                model,
+                cand,
+                S[ii],
+                sub(mean, ii),
+                n,
+                est,
+                sub(s_inv, ii),
+                logdet_s[ii],
+                sub(exo, ii),
+            )
+            ok = fc <= f[ii] + 1e-14 * (1 + np.abs(f[ii]))
+            new_f[pi[ok]] = fc[ok]
+            pending[pi[ok]] = False
+            alpha[pi[~ok]] *= 0.5
+            if not pending.any():
+                break
+        moved = ~pending
+        upd = idx[moved]
+        applied = alpha[:, None] * step
+        thetas[upd] = thetas[upd] + applied[moved]
+        step_old[idx] = np.where(moved[:, None], applied, 0.0)
+        grad_old[idx] = grad
+        iters[idx] = it
+        change = np.max(np.abs(step), axis=1)
+        small = change < tol * (1.0 + np.max(np.abs(thetas[idx]), axis=1))
+        gnorm = np.max(np.abs(grad), axis=1)
+        done = moved & small & (it > 1)
+        f[upd] = new_f[moved]
+        done |= gnorm < 1e-13
+        stuck = pending  # no decrease even with a tiny step: at the minimum or lost
+        converged[idx[done]] = True
+        converged[idx[stuck & ~done]] = gnorm[stuck & ~done] < 1e-7
+        active[idx[done | stuck]] = False
+    return thetas, converged, iters, f
+
+
+def fit_ml(
+    model: Model,
+    S,
+    n: int,
+    mean=None,
+    theta0=None,
+    *,
+    estimator: str = "ML",
+    tol: float = 1e-9,
+    max_iter: int = 500,
+) -> Estimation:
+    """Estimate a model on complete data by ML, GLS or ULS.
+
+    Parameters
+    ----------
+    model : Model
+        The specified model (with fixed.x values bound, see ``Model.with_sample``).
+    S : ndarray (p, p)
+        Sample covariance matrix with divisor N, in ``model.observed`` order.
+    n : int
+        Number of observations N.
+    mean : ndarray (p,), optional
+        Sample means (needed when the model has a mean structure).
+    theta0 : ndarray (q,), optional
+        Starting values (default ``model.start_values(S, mean)``).
+    estimator : {"ML", "GLS", "ULS"}
+    tol : float
+        Convergence tolerance on the relative parameter change.
+    max_iter : int
+
+    Returns
+    -------
+    Estimation
+        ``theta``, ``converged``, ``iterations``, ``fmin`` (lavaan's), ``message``.
+
+    Notes
+    -----
+    Fisher scoring (ML) or Gauss-Newton (GLS, ULS) with step halving; see the
+    module docstring for the fit functions. If scoring stalls, a quasi-Newton
+    run (scipy L-BFGS-B with the analytic gradient) takes over and scoring
+    polishes its result.
+
+    Examples
+    --------
+    >>> from semopy.examples import political_democracy
+    >>> data = political_democracy.get_data()
+    >>> m = Model.from_syntax("ind60 =~ x1 + x2 + x3", data.columns)
+    >>> S = np.cov(data[m.observed].T, bias=True)
+    >>> est = fit_ml(m, S, len(data))
+    >>> est.converged, est.theta.round(3)
+    (True, array([2.193, 1.824, 0.084, 0.108, 0.468, 0.446]))
+    """
+    est = _check_estimator(estimator)
+    S = np.asarray(S, dtype=float)
+    if model.meanstructure and mean is None:
+        raise SEMError("the model has a mean structure; pass the sample means")
+    theta = model.start_values(S, mean) if theta0 is None else np.asarray(theta0, float)
+    if model.n_free == 0:
+        f = objective(model, theta, S, n, mean, estimator=est)
+        return Estimation(theta, True, 0, f, "no free parameters")
+    mean_b = None if mean is None or not model.meanstructure else np.asarray(mean, float)[None]
+    th, conv, it, f = _iterate(
+        model, theta[None], S[None], mean_b, n, est, tol=tol, max_iter=max_iter
+    )
+    if conv[0]:
+        return Estimation(th[0], True, int(it[0]), float(f[0]), "converged")
+    # fallback: quasi-Newton from the best point so far, then polish with scoring
+    x = _quasi_newton(model, th[0] if np.isfinite(f[0]) else theta, S, mean, n, est)
+    th2, conv2, it2, f2 = _iterate(
+        model, x[None], S[None], mean_b, n, est, tol=tol, max_iter=max_iter
+    )
+    msg = (
+        "converged"
+        if conv2[0]
+        else (f"did not converge in {max_iter} scoring iterations plus a quasi-Newton run")
+    )
+    return Estimation(th2[0], bool(conv2[0]), int(it[0] + it2[0]), float(f2[0]), msg)
+
+
+def _quasi_newton(model, theta, S, mean, n, est):
+    from scipy.optimize import minimize
+
+    S_b = S[None]
+    mean_b = None if mean is None or not model.meanstructure else np.asarray(mean, float)[None]
+    s_inv, logdet_s = _sample_terms(S_b, est)
+
+    def fun(x):
+        f = _objective_batch(model, x[None], S_b, mean_b, n, est, s_inv, logdet_s)[0]
+        if not np.isfinite(f):
+            return 1e10, np.zeros_like(x)
+        _, grad = _step_batch(model, x[None], S_b, mean_b, est, s_inv)
+        return f, -grad[0] if est == "ML" else -grad[0] * (n - 1) / n
+
+    res = minimize(
+        fun,
+        theta,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
+    )
+    return res.x
+
+
+def batched_fit_ml(
+    model: Model,
+    S_batch,
+    n: int,
+    theta0,
+    mean_batch=None,
+    *,
+    estimator: str = "ML",
+    tol: float = 1e-9,
+    max_iter: int = 200,
+    exo=None,
+):
+    """Fit one model to B samples at once (e.g. bootstrap resamples), warm-started.
+
+    Parameters
+    ----------
+    model : Model
+    S_batch : ndarray (B, p, p)
+        Covariance matrices (divisor N) of the B samples.
+    n : int
+        Observations per sample.
+    theta0 : ndarray (q,) or (B, q)
+        Starting values, usually the full-sample estimates.
+    mean_batch : ndarray (B, p), optional
+        Sample means (models with a mean structure).
+    estimator : {"ML", "GLS", "ULS"}
+    exo : ndarray (B, n_exo), optional
+        Per-sample fixed.x values (``model.exo_values(S_b, mean_b)``); computed
+        from ``S_batch`` when the model has fixed.x covariates and ``exo`` is None.
+
+    Returns
+    -------
+    thetas : ndarray (B, q)
+    converged : ndarray (B,) of bool
+
+    Examples
+    --------
+    >>> from semopy.examples import political_democracy
+    >>> data = political_democracy.get_data()
+    >>> m = Model.from_syntax("ind60 =~ x1 + x2 + x3", data.columns)
+    >>> x = data[m.observed].to_numpy()
+    >>> rng = np.random.default_rng(1)
+    >>> S_b = np.stack([np.cov(x[rng.integers(0, 75, 75)].T, bias=True) for _ in range(4)])
+    >>> theta_hat = fit_ml(m, np.cov(x.T, bias=True), 75).theta
+    >>> thetas, ok = batched_fit_ml(m, S_b, 75, theta_hat)
+    >>> thetas.shape, bool(ok.all())
+    ((4, 6), True)
+    """
+    est = _check_estimator(estimator)
+    S_batch = np.asarray(S_batch, dtype=float)
+    if S_batch.ndim != 3:
+        raise SEMError("S_batch must have shape (B, p, p)")
+    b = S_batch.shape[0]
+    theta0 = np.asarray(theta0, dtype=float)
+    thetas = np.broadcast_to(theta0, (b, model.n_free)).copy()
+    mean_b = None
+    if model.meanstructure:
+        if mean_batch is None:
+            raise SEMError("the model has a mean structure; pass mean_batch")
+        mean_b = np.asarray(mean_batch, dtype=float)
+    if model.has_exo and exo is None:
+        exo = np.stack(
+            [model.exo_values(S_batch[i], None if mean_b is None else mean_b[i]) for i in range(b)]
+        )
+    th, conv, _, _ = _iterate(
+        model, thetas, S_batch, mean_b, n, est, tol=tol, max_iter=max_iter, exo=exo
+    )
+    return th, conv
+
+
+def expected_information(
+    model: Model, theta, *, estimator: str = "ML", W=None, S=None
+) -> np.ndarray:
+    """Expected information per observation, ``Delta' W Delta`` (q, q).
+
+    Parameters
+    ----------
+    model : Model
+    theta : ndarray (q,)
+    estimator : {"ML", "GLS", "ULS"}
+        ML: ``W = 0.5 D'(Sigma^-1 x Sigma^-1) D`` at the model Sigma (plus
+        ``Sigma^-1`` for the means); GLS: the same at ``S`` (pass ``S``);
+        ULS: the identity.
+    W : ndarray, optional
+        A weight matrix for vech(Sigma) (and means stacked after it) that
+        overrides the estimator's.
+    S : ndarray (p, p), optional
+        Sample covariance (GLS only).
+
+    Returns
+    -------
+    ndarray (q, q)
+        Its inverse divided by N is the covariance matrix of the estimates.
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
+    >>> S = np.array([[1.0, .5, .4], [.5, 1.0, .3], [.4, .3, 1.0]])
+    >>> expected_information(m, fit_ml(m, S, 100).theta).shape
+    (6, 6)
+    """
+    est = _check_estimator(estimator)
+    theta = np.asarray(theta, float)
+    sig, mu = model.implied(theta)
+    jac, jmu = model.jacobian(theta)
+    p = sig.shape[0]
+    if W is not None:
+        W = np.asarray(W, float)
+        k = jac.shape[0]
+        full = jac if jmu is None else np.vstack([jac, jmu])
+        if W.shape != (full.shape[0],) * 2:
+            raise SEMError(
+                f"W has shape {W.shape}; expected ({full.shape[0]}, "
+                f"{full.shape[0]}) (vech(Sigma) of length {k}, then the means)"
+            )
+        return full.T @ W @ full
+    if est == "GLS":
+        if S is None:
+            raise SEMError("GLS information needs the sample covariance S")
+        base = np.linalg.inv(np.asarray(S, float))
+    elif est == "ML":
+        base = np.linalg.inv(sig)
+    else:
+        base = None
+    w, wmu = _weights(
+        model, est, None if base is None else base[None], None if base is None else base[None], p, 1
+    )
+    info = jac.T @ w[0] @ jac
+    if jmu is not None:
+        info = info + jmu.T @ wmu[0] @ jmu
+    return info

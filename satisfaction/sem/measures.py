@@ -1,0 +1,289 @@
+"""Fit measures with lavaan's names and formulas, R-squared, the baseline model.
+
+Formulas (lavaan 0.6-14, ``lav_fit_*``), with ``N`` observations, ``X2`` the
+test statistic, ``df`` its degrees of freedom and ``X2_b``, ``df_b`` those of the
+baseline (independence) model:
+
+* ``chisq = 2 N F_min``; ``df = ndat - npar`` where ``ndat`` counts the
+  variances, covariances (and means) of the observed variables, less those of
+  fixed.x covariates;
+* ``cfi = 1 - max(X2 - df, 0) / max(X2 - df, X2_b - df_b, 0)``;
+* ``tli = 1 - ((X2 - df) df_b) / ((X2_b - df_b) df)``;
+* ``rmsea = sqrt(max(X2 / (N df) - 1 / N, 0))`` (``N - 1`` for GLS and ULS), its 90% interval by inverting the
+  noncentral chi-square distribution, ``rmsea_pvalue = P(chi2(df, N df 0.05^2) > X2)``;
+* ``srmr`` (lavaan's default, Bentler's): the root mean square of
+  ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over the lower triangle with the diagonal
+  (and, with a mean structure, of ``(m_i - mu_i) / sqrt(s_ii)``);
+* ``logl = -N/2 (p log 2 pi + log|Sigma| + tr(S Sigma^-1) + (m - mu)' Sigma^-1 (m - mu))``,
+  ``unrestricted_logl`` the same at ``Sigma = S``, ``aic = -2 logl + 2 npar``,
+  ``bic = -2 logl + log(N) npar`` (ML only; NaN for GLS/ULS, as in lavaan).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from .model import Model, vech
+
+__all__ = [
+    "FIT_MEASURE_NAMES",
+    "independence_model",
+    "ndat",
+    "srmr",
+    "rmsea_ci",
+    "fit_measures",
+    "r2",
+]
+
+#: the fit measures every result reports, in this order
+FIT_MEASURE_NAMES = [
+    "npar",
+    "nobs",
+    "fmin",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline_chisq",
+    "baseline_df",
+    "baseline_pvalue",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea_ci_lower",
+    "rmsea_ci_upper",
+    "rmsea_pvalue",
+    "srmr",
+    "logl",
+    "unrestricted_logl",
+    "aic",
+    "bic",
+]
+
+
+def independence_model(model: Model) -> Model:
+    """lavaan's baseline model: free variances (and means), fixed.x block kept as in the model."""
+    names = model.names
+    ov_x = names["ov_x"]
+    rows = []
+    for v in names["ov_nox"]:
+        rows.append((v, "~~", v, 1, False))
+    for j in range(len(ov_x)):
+        for i in range(j, len(ov_x)):
+            rows.append((ov_x[j], "~~", ov_x[i], 0, True))
+    if model.meanstructure:
+        rows += [(v, "~1", "", 1, False) for v in names["ov_nox"]]
+        rows += [(v, "~1", "", 0, True) for v in ov_x]
+    pt = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "free", "exo"])
+    free = np.zeros(len(pt), dtype=int)
+    free[pt["free"].to_numpy() == 1] = np.arange(1, int(pt["free"].sum()) + 1)
+    pt["free"] = free
+    pt.insert(3, "label", "")
+    pt["value"] = np.nan
+    pt["start"] = np.nan
+    pt["user"] = False
+    pt["line"] = 0
+    pt = pt[["lhs", "op", "rhs", "label", "free", "value", "start", "user", "exo", "line"]]
+    return Model(
+        "",
+        pt,
+        model.observed,
+        [],
+        model.meanstructure,
+        False,
+        [],
+        {**names, "lv": [], "lv_x": [], "lv_y": []},
+    )
+
+
+def ndat(model: Model) -> int:
+    """Number of sample statistics the model reproduces (lavaan's ``ndat``)."""
+    p = len(model.observed)
+    nx = len(model.names["ov_x"])
+    out = p * (p + 1) // 2 - nx * (nx + 1) // 2
+    if model.meanstructure:
+        out += p - nx
+    return out
+
+
+def srmr(S: np.ndarray, sigma: np.ndarray, mean=None, mu=None) -> float:
+    """lavaan's default SRMR (Bentler's), with the mean residuals when ``mu`` is given.
+
+    Examples
+    --------
+    >>> S = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> round(srmr(S, np.eye(2)), 4)
+    0.2887
+    """
+    sd = np.sqrt(np.diag(S))
+    res = vech((S - sigma) / np.outer(sd, sd))
+    if mu is not None and mean is not None:
+        res = np.concatenate([res, (np.asarray(mean) - np.asarray(mu)) / sd])
+    return float(np.sqrt(np.mean(res**2)))
+
+
+def rmsea_ci(x2: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
+    """lavaan's RMSEA confidence interval (``lav_fit_rmsea_ci``)."""
+    if not (np.isfinite(x2) and df >= 1):
+        return (0.0, 0.0) if np.isfinite(x2) else (np.nan, np.nan)
+    upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
+
+    def lower_f(lam):
+        return (
+            stats.ncx2.cdf(x2, df, lam) - upper_p if lam > 0 else stats.chi2.cdf(x2, df) - upper_p
+        )
+
+    def upper_f(lam):
+        return (
+            stats.ncx2.cdf(x2, df, lam) - lower_p if lam > 0 else stats.chi2.cdf(x2, df) - lower_p
+        )
+
+    if lower_f(0) < 0:
+        lo = 0.0
+    else:
+        try:
+            lam = optimize.brentq(lower_f, 0, max(x2, 1e-8), xtol=1e-12)
+            lo = float(np.sqrt(lam / (n * df)))
+        except ValueError:
+            lo = np.nan
+    n_rmsea = max(n, x2 * 4)
+    if upper_f(n_rmsea) > 0 or upper_f(0) < 0:
+        hi = 0.0
+    else:
+        try:
+            lam = optimize.brentq(upper_f, 0, n_rmsea, xtol=1e-12)
+            hi = float(np.sqrt(lam / (n * df)))
+        except ValueError:
+            hi = np.nan
+    return lo, hi
+
+
+def _logl(S, sigma, n, mean=None, mu=None) -> float:
+    p = S.shape[0]
+    sign, logdet = np.linalg.slogdet(sigma)
+    if sign <= 0:
+        return np.nan
+    inv = np.linalg.inv(sigma)
+    val = p * np.log(2 * np.pi) + logdet + np.trace(S @ inv)
+    if mu is not None and mean is not None:
+        d = np.asarray(mean) - np.asarray(mu)
+        val += d @ inv @ d
+    return float(-0.5 * n * val)
+
+
+def fit_measures(
+    *,
+    model: Model,
+    theta: np.ndarray,
+    S: np.ndarray,
+    n: int,
+    fmin: float,
+    estimator: str,
+    baseline_fmin: float,
+    mean=None,
+    S_ml: np.ndarray | None = None,
+) -> pd.Series:
+    """All fit measures in :data:`FIT_MEASURE_NAMES` for one fitted model.
+
+    Parameters
+    ----------
+    model, theta : the fitted model and its estimates.
+    S : ndarray (p, p)
+        The covariance matrix the estimator used (divisor N for ML, N-1 for GLS/ULS).
+    n : int
+        Number of observations.
+    fmin, baseline_fmin : float
+        lavaan's minimum of the fit function for the model and for the baseline.
+    estimator : str
+    mean : ndarray (p,), optional
+        Sample means.
+    S_ml : ndarray (p, p), optional
+        Covariance with divisor N, for SRMR and the log-likelihood (default ``S``).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by lavaan's names (``.`` replaced by ``_``).
+    """
+    S_ml = S if S_ml is None else S_ml
+    sigma, mu = model.implied(theta)
+    npar = model.n_free
+    df = ndat(model) - npar
+    x2 = 2 * n * fmin
+    base = independence_model(model)
+    df_b = ndat(base) - base.n_free
+    x2_b = 2 * n * baseline_fmin
+    pval = float(stats.chi2.sf(x2, df)) if df > 0 else np.nan
+    pval_b = float(stats.chi2.sf(x2_b, df_b)) if df_b > 0 else np.nan
+    t1 = max(x2 - df, 0.0)
+    t2 = max(x2 - df, x2_b - df_b, 0.0)
+    cfi = (
+        1.0 if (np.isclose(t1, 0, atol=1.5e-8) and np.isclose(t2, 0, atol=1.5e-8)) else 1 - t1 / t2
+    )
+    tt1, tt2 = (x2 - df) * df_b, (x2_b - df_b) * df
+    tli = 1 - tt1 / tt2 if (df > 0 and abs(tt2) > 0) else 1.0
+    if estimator in ("GLS", "ULS"):  # lavaan: N - 1 for the Wishart-type estimators
+        nr = n - 1
+        if estimator == "ULS":  # no reference distribution for the ULS statistic
+            pval = pval_b = np.nan
+    else:
+        nr = n
+    rmsea = float(np.sqrt(max(x2 / nr / df - 1 / nr, 0.0))) if df > 0 else 0.0
+    lo, hi = rmsea_ci(x2, df, nr)
+    rmsea_p = float(stats.ncx2.sf(x2, df, nr * df * 0.05**2)) if df > 0 else np.nan
+    use_mean = model.meanstructure
+    sr = srmr(S, sigma, mean if use_mean else None, mu if use_mean else None)
+    if estimator in ("ML", "MLM", "MLR"):
+        logl = _logl(S_ml, sigma, n, mean if use_mean else None, mu if use_mean else None)
+        logl_h1 = _logl(S_ml, S_ml, n)
+        aic = -2 * logl + 2 * npar
+        bic = -2 * logl + np.log(n) * npar
+    else:
+        logl = logl_h1 = aic = bic = np.nan
+    values = [
+        npar,
+        n,
+        fmin,
+        x2,
+        df,
+        pval,
+        x2_b,
+        df_b,
+        pval_b,
+        cfi,
+        tli,
+        rmsea,
+        lo,
+        hi,
+        rmsea_p,
+        sr,
+        logl,
+        logl_h1,
+        aic,
+        bic,
+    ]
+    return pd.Series(dict(zip(FIT_MEASURE_NAMES, values, strict=True)), dtype=float)
+
+
+def r2(model: Model, theta: np.ndarray) -> pd.Series:
+    """R-squared of the endogenous variables, as ``lavInspect(fit, "r2")``.
+
+    Observed variables with a residual variance that are indicators or
+    outcomes of regressions (model order), then latent variables that are
+    outcomes or indicators of other latents.
+    """
+    a, s, _ = model.matrices(theta)
+    e = np.linalg.inv(np.eye(model.n_vars) - a)
+    total = np.einsum("ij,jk,ik->i", e, s, e)
+    resid = np.diag(s)
+    pt = model.partable
+    indicators = set(pt.loc[pt["op"] == "=~", "rhs"])
+    outcomes = set(pt.loc[pt["op"] == "~", "lhs"])
+    names, values = [], []
+    for i, v in enumerate(model.observed + model.latent):
+        if v in indicators or v in outcomes:
+            names.append(v)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values.append(1 - resid[i] / total[i])
+    return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)

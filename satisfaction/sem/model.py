@@ -1,0 +1,689 @@
+"""A specified structural equation model: parameter table and implied moments.
+
+The model is held in RAM form (McArdle & McDonald 1984). With the variables
+ordered observed first (``p`` of them, Sigma's row order) then latent (``m``),
+
+.. math::
+
+    \\Sigma(\\theta) = F (I - A)^{-1} S (I - A)^{-T} F', \\qquad
+    \\mu(\\theta) = F (I - A)^{-1} M
+
+where ``A`` holds the directed effects (loadings and regressions; ``A[i, j]`` is
+the effect of ``j`` on ``i``), ``S`` the (residual) variances and covariances,
+``M`` the intercepts and ``F = [I_p, 0]`` selects the observed variables.
+Derivatives are analytic: with ``E = (I - A)^{-1}``, ``G = F E`` and
+``H = E S G'``, a unit change in ``A[i, j]`` changes Sigma by
+``G[:, i] H[j, :] + (G[:, i] H[j, :])'`` and a unit change in ``S[i, j]`` by
+``G[:, i] G[:, j]' + G[:, j] G[:, i]'`` (once only when ``i == j``).
+
+The parameter table follows lavaan's ``sem()`` defaults (``auto.fix.first``,
+``auto.var``, ``auto.fix.single``, ``auto.cov.lv.x``, ``auto.cov.y``, ``fixed.x``,
+``int.ov.free``), so it lines up row by row with lavaan's ``parTable()`` (labels
+shared by several parameters make them one free parameter).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SEMError
+from .syntax import Definition, expression_names, parse_syntax
+
+__all__ = ["Model", "vech", "vech_indices", "duplication_matrix"]
+
+
+def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of vech: the lower triangle, column by column.
+
+    Examples
+    --------
+    >>> vech_indices(3)
+    (array([0, 1, 2, 1, 2, 2]), array([0, 0, 0, 1, 1, 2]))
+    """
+    rows = [i for j in range(p) for i in range(j, p)]
+    cols = [j for j in range(p) for i in range(j, p)]
+    return np.array(rows, dtype=int), np.array(cols, dtype=int)
+
+
+def vech(a: np.ndarray) -> np.ndarray:
+    """The column-wise lower triangle (diagonal included) of ``a`` (..., p, p).
+
+    Examples
+    --------
+    >>> vech(np.array([[1.0, 2.0], [2.0, 3.0]]))
+    array([1., 2., 3.])
+    """
+    a = np.asarray(a)
+    r, c = vech_indices(a.shape[-1])
+    return a[..., r, c]
+
+
+def duplication_matrix(p: int) -> np.ndarray:
+    """The duplication matrix D with ``vec(A) = D vech(A)`` for symmetric ``A``.
+
+    ``vec`` stacks columns (Fortran order).
+
+    Examples
+    --------
+    >>> a = np.array([[1.0, 2.0], [2.0, 3.0]])
+    >>> bool(np.allclose(duplication_matrix(2) @ vech(a), a.flatten(order="F")))
+    True
+    """
+    r, c = vech_indices(p)
+    d = np.zeros((p * p, len(r)))
+    for k, (i, j) in enumerate(zip(r, c, strict=True)):
+        d[i + j * p, k] = 1.0
+        d[j + i * p, k] = 1.0
+    return d
+
+
+_MAT = {"=~": 0, "~": 0, "~~": 1, "~1": 2}
+
+
+def _unique(seq) -> list:
+    out: list = []
+    for x in seq:
+        if x not in out:
+            out.append(x)
+    return out
+
+
+def _names(formulas, fixed_x: bool) -> dict[str, list[str]]:
+    """lavaan's variable classes (``lav_partable_vnames``) from the user formulas."""
+    lv = _unique(f.lhs for f in formulas if f.op == "=~")
+    v_ind = _unique(f.rhs for f in formulas if f.op == "=~")
+    eqs_y = _unique(f.lhs for f in formulas if f.op == "~")
+    eqs_x = _unique(f.rhs for f in formulas if f.op == "~")
+    ov_ind = [v for v in v_ind if v not in lv]
+    ov_y = [v for v in eqs_y if v not in lv and v not in ov_ind]
+    ov_x = [v for v in eqs_x if v not in lv and v not in ov_ind and v not in ov_y]
+    cov_vars = [f.lhs for f in formulas if f.op == "~~"] + [f.rhs for f in formulas if f.op == "~~"]
+    extra = _unique(
+        [v for v in cov_vars if v not in lv]
+        + [f.lhs for f in formulas if f.op == "~1" and f.lhs not in lv]
+    )
+    ov = ov_ind + ov_y + ov_x + [v for v in extra if v not in ov_ind + ov_y + ov_x]
+    ov_names_x = [v for v in ov_x if v not in cov_vars] if fixed_x else []
+    pure_y = [v for v in eqs_y if v not in v_ind and v not in eqs_x]
+    return {
+        "lv": lv,
+        "ov": ov,
+        "ov_x": ov_names_x,
+        "ov_nox": [v for v in ov if v not in ov_names_x],
+        "lv_x": [v for v in lv if v not in v_ind and v not in eqs_y],
+        "ov_y": [v for v in ov if v in pure_y],
+        "lv_y": [v for v in lv if v in pure_y],
+    }
+
+
+def _build_partable(formulas, definitions, names, *, meanstructure, std_lv) -> pd.DataFrame:
+    """The parameter table with lavaan's ``sem()`` defaults and the user's modifiers."""
+    lv, ov, ov_x = names["lv"], names["ov"], names["ov_x"]
+    default: list[tuple[str, str, str]] = []
+    default += [(v, "~~", v) for v in names["ov_nox"] + lv]
+    lvx = names["lv_x"]
+    default += [(lvx[i], "~~", lvx[j]) for i in range(len(lvx)) for j in range(i + 1, len(lvx))]
+    ys = names["lv_y"] + names["ov_y"]
+    default += [(ys[i], "~~", ys[j]) for i in range(len(ys)) for j in range(i + 1, len(ys))]
+    default += [(ov_x[j], "~~", ov_x[i]) for j in range(len(ov_x)) for i in range(j, len(ov_x))]
+    if meanstructure:
+        default += [(v, "~1", "") for v in ov + lv]
+    user_keys = set()
+    for f in formulas:
+        user_keys.add((f.lhs, f.op, f.rhs))
+        if f.op == "~~":
+            user_keys.add((f.rhs, f.op, f.lhs))
+    default = [d for d in default if d not in user_keys]
+
+    rows = [
+        {"lhs": f.lhs, "op": f.op, "rhs": f.rhs, "user": True, "formula": f} for f in formulas
+    ] + [{"lhs": a, "op": o, "rhs": b, "user": False, "formula": None} for a, o, b in default]
+    pt = pd.DataFrame(rows)
+    n = len(pt)
+    free = np.ones(n, dtype=bool)
+    value = np.full(n, np.nan)
+    exo = np.zeros(n, dtype=bool)
+    lhs, op, rhs, user = (
+        pt["lhs"].to_numpy(),
+        pt["op"].to_numpy(),
+        pt["rhs"].to_numpy(),
+        pt["user"].to_numpy(),
+    )
+    is_var = (op == "~~") & (lhs == rhs)
+    if std_lv:
+        idx = is_var & np.isin(lhs, lv)
+        free[idx], value[idx] = False, 1.0
+    else:
+        seen: set[str] = set()
+        for i in range(n):
+            if op[i] == "=~" and lhs[i] not in seen:
+                seen.add(lhs[i])
+                free[i], value[i] = False, 1.0
+    # auto.fix.single: an indicator that alone measures a latent gets residual variance 0
+    mm = op == "=~"
+    for latent in lv:
+        inds = rhs[mm & (lhs == latent)]
+        if len(inds) == 1 and (rhs[mm] == inds[0]).sum() == 1:
+            idx = is_var & (lhs == inds[0]) & ~user
+            free[idx], value[idx] = False, 0.0
+    if meanstructure:
+        idx = (op == "~1") & np.isin(lhs, lv) & ~user
+        free[idx], value[idx] = False, 0.0
+    if ov_x:
+        idx = (op == "~~") & np.isin(lhs, ov_x) & np.isin(rhs, ov_x) & ~user
+        idx |= (op == "~1") & np.isin(lhs, ov_x) & ~user
+        free[idx], exo[idx] = False, True
+    labels = np.full(n, "", dtype=object)
+    start = np.full(n, np.nan)
+    line = np.zeros(n, dtype=int)
+    for i in range(n):
+        f = pt["formula"].iat[i]
+        if f is None:
+            continue
+        line[i] = f.line
+        labels[i] = f.label
+        if f.fixed is not None:
+            free[i], value[i] = False, f.fixed
+        elif f.free_na:
+            free[i], value[i] = True, np.nan
+        if f.start is not None:
+            start[i] = f.start
+    # free indices; a label shared by several rows makes them one parameter
+    free_idx = np.zeros(n, dtype=int)
+    by_label: dict[str, int] = {}
+    q = 0
+    for i in range(n):
+        if not free[i]:
+            continue
+        if labels[i] and labels[i] in by_label:
+            free_idx[i] = by_label[labels[i]]
+            continue
+        q += 1
+        free_idx[i] = q
+        if labels[i]:
+            by_label[labels[i]] = q
+    for i in range(n):
+        if labels[i] and not free[i] and labels[i] in by_label:
+            raise SEMError(
+                f"model syntax line {line[i]}: label {labels[i]!r} is used for a fixed and a free "
+                "parameter; give the fixed parameter another label or free it"
+            )
+    table = pd.DataFrame(
+        {
+            "lhs": lhs,
+            "op": op,
+            "rhs": rhs,
+            "label": labels.astype(str),
+            "free": free_idx,
+            "value": value,
+            "start": start,
+            "user": user.astype(bool),
+            "exo": exo,
+            "line": line,
+        }
+    )
+    known = set(labels[labels != ""])
+    drows = []
+    for d in definitions:
+        for name in expression_names(d.expr):
+            if name not in known:
+                raise SEMError(
+                    f"model syntax line {d.line}: {name!r} in '{d.name} := {d.expr}' is not a "
+                    "label of any parameter; label the path first, e.g. 'y ~ b*x'"
+                )
+        if d.name in known:
+            raise SEMError(
+                f"model syntax line {d.line}: the defined parameter {d.name!r} has the name of a "
+                "label; choose another name"
+            )
+        known.add(d.name)
+        drows.append(
+            {
+                "lhs": d.name,
+                "op": ":=",
+                "rhs": d.expr,
+                "label": d.name,
+                "free": 0,
+                "value": np.nan,
+                "start": np.nan,
+                "user": True,
+                "exo": False,
+                "line": d.line,
+            }
+        )
+    if drows:
+        table = pd.concat([table, pd.DataFrame(drows)], ignore_index=True)
+    return table
+
+
+class Model:
+    """A specified, not-yet-fitted structural equation model (immutable).
+
+    Build it with :meth:`Model.from_syntax`. Attributes: ``syntax``, ``observed``
+    (Sigma's row order), ``latent``, ``partable`` (``lhs, op, rhs, label, free,
+    value, start, user, exo``; ``free`` is 0 for fixed parameters and 1..q for
+    free ones), ``n_free`` (q), ``meanstructure``, ``definitions``.
+
+    Examples
+    --------
+    >>> from semopy.examples import political_democracy
+    >>> data = political_democracy.get_data()
+    >>> m = Model.from_syntax("ind60 =~ x1 + x2 + x3\\ndem60 =~ y1 + y2 + y3 + y4\\n"
+    ...                       "dem60 ~ ind60", data.columns)
+    >>> m.observed, m.latent, m.n_free
+    (['x1', 'x2', 'x3', 'y1', 'y2', 'y3', 'y4'], ['ind60', 'dem60'], 15)
+    >>> sigma, mu = m.implied(m.start_values(np.cov(data[m.observed].T, bias=True)))
+    >>> sigma.shape, mu
+    ((7, 7), None)
+    """
+
+    def __init__(
+        self, syntax, partable, observed, latent, meanstructure, std_lv, definitions, names
+    ):
+        self.syntax: str = syntax
+        self.partable: pd.DataFrame = partable
+        self.observed: list[str] = list(observed)
+        self.latent: list[str] = list(latent)
+        self.meanstructure: bool = bool(meanstructure)
+        self.std_lv: bool = bool(std_lv)
+        self.definitions: list[Definition] = list(definitions)
+        self.names: dict[str, list[str]] = names
+        pt = partable[partable["op"] != ":="]
+        self.n_free: int = int(pt["free"].max()) if len(pt) and pt["free"].max() > 0 else 0
+        self._setup(pt)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_syntax(
+        cls,
+        syntax: str,
+        data_columns,
+        *,
+        meanstructure: bool = False,
+        std_lv: bool = False,
+        fixed_x: bool = True,
+    ) -> Model:
+        """Specify a model from lavaan syntax, with lavaan's ``sem()`` defaults.
+
+        Parameters
+        ----------
+        syntax : str
+            lavaan model syntax (``=~ ~ ~~ ~1 :=``, labels, fixed values, ``NA*``).
+        data_columns : iterable of str
+            Column names of the data; every observed variable must be one of them.
+        meanstructure : bool
+            Add intercepts (observed intercepts free, latent means fixed to 0).
+        std_lv : bool
+            Fix latent variances to 1 instead of the first loadings.
+        fixed_x : bool
+            Treat exogenous observed covariates as fixed (lavaan's default).
+
+        Returns
+        -------
+        Model
+
+        Raises
+        ------
+        SEMError
+            If the syntax cannot be read or names a variable that is in neither
+            the data nor the latent variables.
+
+        Examples
+        --------
+        >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
+        >>> m.partable[["lhs", "op", "rhs", "free", "value"]]
+          lhs  op rhs  free  value
+        0   F  =~   a     0    1.0
+        1   F  =~   b     1    NaN
+        2   F  =~   c     2    NaN
+        3   a  ~~   a     3    NaN
+        4   b  ~~   b     4    NaN
+        5   c  ~~   c     5    NaN
+        6   F  ~~   F     6    NaN
+        """
+        formulas, definitions = parse_syntax(syntax)
+        columns = [str(c) for c in data_columns]
+        names = _names(formulas, fixed_x)
+        clash = [v for v in names["lv"] if v in columns]
+        if clash:
+            raise SEMError(
+                f"latent variable name(s) {clash} are also columns of the data; rename the "
+                "latent variable(s) in the model syntax"
+            )
+        for f in formulas:
+            for v in (f.lhs, f.rhs):
+                if v and v not in names["lv"] and v not in columns:
+                    raise SEMError(
+                        f"model syntax line {f.line}: {v!r} is neither a latent variable "
+                        "(left of =~) nor a column of the data; check the spelling or add "
+                        "the column"
+                    )
+        table = _build_partable(
+            formulas, definitions, names, meanstructure=meanstructure, std_lv=std_lv
+        )
+        return cls(
+            syntax, table, names["ov"], names["lv"], meanstructure, std_lv, definitions, names
+        )
+
+    def _setup(self, pt: pd.DataFrame) -> None:
+        p, m = len(self.observed), len(self.latent)
+        self.p, self.n_vars = p, p + m
+        index = {v: i for i, v in enumerate(self.observed + self.latent)}
+        mat = np.array([_MAT[o] for o in pt["op"]], dtype=int)
+        row = np.zeros(len(pt), dtype=int)
+        col = np.zeros(len(pt), dtype=int)
+        for k, (lhs, op, rhs) in enumerate(zip(pt["lhs"], pt["op"], pt["rhs"], strict=True)):
+            if op == "=~":
+                row[k], col[k] = index[rhs], index[lhs]
+            elif op == "~":
+                row[k], col[k] = index[lhs], index[rhs]
+            elif op == "~~":
+                row[k], col[k] = index[lhs], index[rhs]
+            else:
+                row[k] = col[k] = index[lhs]
+        self._mat, self._row, self._col = mat, row, col
+        free = pt["free"].to_numpy()
+        self._free = free
+        self._exo = pt["exo"].to_numpy().astype(bool)
+        nv = self.n_vars
+        a0, s0, m0 = np.zeros((nv, nv)), np.zeros((nv, nv)), np.zeros(nv)
+        values = pt["value"].to_numpy()
+        for k in np.flatnonzero((free == 0) & ~self._exo):
+            v = values[k]
+            if mat[k] == 0:
+                a0[row[k], col[k]] = v
+            elif mat[k] == 1:
+                s0[row[k], col[k]] = s0[col[k], row[k]] = v
+            else:
+                m0[row[k]] = v
+        self._a0, self._s0, self._m0 = a0, s0, m0
+        fr = free > 0
+        self._fa = np.flatnonzero(fr & (mat == 0))
+        self._fs = np.flatnonzero(fr & (mat == 1))
+        self._fm = np.flatnonzero(fr & (mat == 2))
+        self._ex = np.flatnonzero(self._exo & (mat == 1))
+        self._exm = np.flatnonzero(self._exo & (mat == 2))
+        self._vr, self._vc = vech_indices(p)
+        q = self.n_free
+        # P maps free partable rows (A rows, S rows, M rows) to theta
+        order = np.concatenate([self._fa, self._fs, self._fm])
+        self._pmap = np.zeros((len(order), q))
+        self._pmap[np.arange(len(order)), free[order] - 1] = 1.0
+        self._exo_values: np.ndarray | None = None
+        if len(self._ex) or len(self._exm):
+            v = values[np.concatenate([self._ex, self._exm])]
+            if np.all(np.isfinite(v)):
+                self._exo_values = v
+
+    # ------------------------------------------------------------------ helpers
+    @cached_property
+    def free_rows(self) -> np.ndarray:
+        """Index (into ``partable``) of the first row of each free parameter, shape (q,)."""
+        out = np.zeros(self.n_free, dtype=int)
+        for k in range(len(self._free) - 1, -1, -1):
+            if self._free[k] > 0:
+                out[self._free[k] - 1] = k
+        return out
+
+    @property
+    def param_names(self) -> list[str]:
+        """A readable name for each free parameter (its label or ``lhs op rhs``)."""
+        pt = self.partable
+        return [
+            pt["label"].iat[k] or f"{pt['lhs'].iat[k]}{pt['op'].iat[k]}{pt['rhs'].iat[k]}"
+            for k in self.free_rows
+        ]
+
+    @property
+    def has_exo(self) -> bool:
+        """True if the model has exogenous observed covariates fixed to sample values."""
+        return bool(len(self._ex) or len(self._exm))
+
+    def with_sample(self, S: np.ndarray, mean: np.ndarray | None = None) -> Model:
+        """A copy whose fixed.x variances, covariances (and means) are the sample ones.
+
+        Without exogenous observed covariates the model itself is returned.
+        """
+        if not self.has_exo:
+            return self
+        values = self.exo_values(S, mean)
+        pt = self.partable.copy()
+        rows = np.concatenate([self._ex, self._exm])
+        pt.loc[pt.index[rows], "value"] = values
+        return Model(
+            self.syntax,
+            pt,
+            self.observed,
+            self.latent,
+            self.meanstructure,
+            self.std_lv,
+            self.definitions,
+            self.names,
+        )
+
+    def exo_values(self, S: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
+        """Sample values of the fixed.x rows (covariances, then means) for one sample."""
+        S = np.asarray(S, dtype=float)
+        cov = S[self._row[self._ex], self._col[self._ex]]
+        if len(self._exm):
+            if mean is None:
+                raise SEMError("this model has intercepts of fixed.x covariates; pass the means")
+            return np.concatenate([cov, np.asarray(mean, float)[self._row[self._exm]]])
+        return cov
+
+    # ------------------------------------------------------------------ matrices
+    def matrices(self, theta: np.ndarray, exo: np.ndarray | None = None):
+        """RAM matrices ``(A, S, M)`` at ``theta`` (arrays of shape (n, n), (n, n), (n,))."""
+        a, s, m = self.matrices_batch(
+            np.asarray(theta, float)[None, :], None if exo is None else np.asarray(exo)[None, :]
+        )
+        return a[0], s[0], m[0]
+
+    def matrices_batch(self, thetas: np.ndarray, exo: np.ndarray | None = None):
+        """RAM matrices for B parameter vectors: (B, n, n), (B, n, n), (B, n)."""
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        b = thetas.shape[0]
+        if thetas.shape[1] != self.n_free:
+            raise SEMError(
+                f"theta has {thetas.shape[1]} values but the model has "
+                f"{self.n_free} free parameters"
+            )
+        a = np.repeat(self._a0[None], b, axis=0)
+        s = np.repeat(self._s0[None], b, axis=0)
+        m = np.repeat(self._m0[None], b, axis=0)
+        r, c, f = self._row, self._col, self._free - 1
+        a[:, r[self._fa], c[self._fa]] = thetas[:, f[self._fa]]
+        s[:, r[self._fs], c[self._fs]] = thetas[:, f[self._fs]]
+        s[:, c[self._fs], r[self._fs]] = thetas[:, f[self._fs]]
+        m[:, r[self._fm]] = thetas[:, f[self._fm]]
+        if self.has_exo:
+            if exo is None:
+                exo = self._exo_values
+                if exo is None:
+                    raise SEMError(
+                        "the model has fixed.x covariates but no sample values; use "
+                        "model.with_sample(S, mean) first"
+                    )
+                exo = np.broadcast_to(exo, (b, len(exo)))
+            exo = np.atleast_2d(exo)
+            ne = len(self._ex)
+            s[:, r[self._ex], c[self._ex]] = exo[:, :ne]
+            s[:, c[self._ex], r[self._ex]] = exo[:, :ne]
+            if len(self._exm):
+                m[:, r[self._exm]] = exo[:, ne:]
+        return a, s, m
+
+    def _core_batch(self, thetas, exo=None):
+        a, s, m = self.matrices_batch(thetas, exo)
+        eye = np.eye(self.n_vars)
+        try:
+            e = np.linalg.inv(eye[None] - a)
+        except np.linalg.LinAlgError:
+            raise SEMError(
+                "I - A is singular at these parameter values (a non-recursive "
+                "model with an explosive loop?)"
+            ) from None
+        g = e[:, : self.p, :]  # (B, p, n)
+        return a, s, m, e, g
+
+    # ------------------------------------------------------------------ implied moments
+    def implied(self, theta: np.ndarray, exo: np.ndarray | None = None):
+        """Model-implied covariance matrix and mean vector at ``theta``.
+
+        Returns
+        -------
+        sigma : ndarray (p, p)
+        mu : ndarray (p,) or None
+            ``None`` unless the model has a mean structure.
+        """
+        sig, mu = self.implied_batch(
+            np.asarray(theta, float)[None, :],
+            None if exo is None else np.asarray(exo)[None, :],
+            with_mean=True,
+        )
+        return sig[0], (None if mu is None else mu[0])
+
+    def implied_batch(
+        self, thetas: np.ndarray, exo: np.ndarray | None = None, *, with_mean: bool = False
+    ):
+        """Implied covariance matrices for B parameter vectors, shape (B, p, p).
+
+        With ``with_mean=True`` returns ``(sigmas, mus)`` (``mus`` is None
+        without a mean structure). ``exo`` (B, n_exo) gives per-row fixed.x values.
+        """
+        _, s, m, e, g = self._core_batch(thetas, exo)
+        sig = g @ s @ np.swapaxes(g, 1, 2)
+        if not with_mean:
+            return sig
+        mu = np.einsum("bpn,bn->bp", g, m) if self.meanstructure else None
+        return sig, mu
+
+    def jacobian(self, theta: np.ndarray, exo: np.ndarray | None = None):
+        """Derivatives of vech(Sigma) (p*(p+1)/2, q) and of mu (p, q) (or None)."""
+        js, jm = self.jacobian_batch(
+            np.asarray(theta, float)[None, :],
+            None if exo is None else np.asarray(exo)[None, :],
+            with_mean=True,
+        )
+        return js[0], (None if jm is None else jm[0])
+
+    def jacobian_batch(
+        self, thetas: np.ndarray, exo: np.ndarray | None = None, *, with_mean: bool = False
+    ):
+        """Derivatives of vech(Sigma) for B parameter vectors, shape (B, p*(p+1)/2, q).
+
+        With ``with_mean=True`` returns ``(dsigma, dmu)`` with dmu (B, p, q) or None.
+        """
+        _, s, m, e, g = self._core_batch(thetas, exo)
+        h = e @ s @ np.swapaxes(g, 1, 2)  # (B, n, p)
+        vr, vc = self._vr, self._vc
+        gr, gc = g[:, vr, :], g[:, vc, :]  # (B, k, n)
+        hr, hc = h[:, :, vr], h[:, :, vc]  # (B, n, k)
+        r, c = self._row, self._col
+        ai, aj = r[self._fa], c[self._fa]
+        ja = gr[:, :, ai] * np.swapaxes(hc[:, aj, :], 1, 2) + gc[:, :, ai] * np.swapaxes(
+            hr[:, aj, :], 1, 2
+        )
+        si, sj = r[self._fs], c[self._fs]
+        js = gr[:, :, si] * gc[:, :, sj] + gr[:, :, sj] * gc[:, :, si]
+        js = js * np.where(si == sj, 0.5, 1.0)
+        jm_ = np.zeros((js.shape[0], js.shape[1], len(self._fm)))
+        jac = np.concatenate([ja, js, jm_], axis=2) @ self._pmap
+        if not with_mean:
+            return jac
+        if not self.meanstructure:
+            return jac, None
+        em = np.einsum("bnk,bk->bn", e, m)  # (B, n)
+        dma = g[:, :, ai] * em[:, None, aj]
+        dms = np.zeros((g.shape[0], self.p, len(self._fs)))
+        dmm = g[:, :, r[self._fm]]
+        jmu = np.concatenate([dma, dms, dmm], axis=2) @ self._pmap
+        return jac, jmu
+
+    # ------------------------------------------------------------------ start values
+    def start_values(self, S: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
+        """Starting values from the sample moments (observed order), shape (q,).
+
+        Loadings from the three-indicator identity (common variance of an item
+        ``c_j = median S_jk S_jl / S_kl``), residual variances ``S_jj - c_j``,
+        regressions and covariances 0, intercepts the sample means; the user's
+        ``start()`` values win.
+        """
+        S = np.asarray(S, dtype=float)
+        p = self.p
+        if S.shape != (p, p):
+            raise SEMError(
+                f"S has shape {S.shape}; expected ({p}, {p}) in the order of model.observed"
+            )
+        pt = self.partable[self.partable["op"] != ":="]
+        lhs, op, rhs = pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy()
+        idx = {v: i for i, v in enumerate(self.observed)}
+        diag = np.clip(np.diag(S), 1e-8, None)
+        common = {}
+        for latent in self.latent:
+            inds = [v for v in rhs[(op == "=~") & (lhs == latent)] if v in idx]
+            for j in inds:
+                others = [idx[k] for k in inds if k != j]
+                ratios = [
+                    S[idx[j], k] * S[idx[j], k2] / S[k, k2]
+                    for a, k in enumerate(others)
+                    for k2 in others[a + 1 :]
+                    if abs(S[k, k2]) > 1e-12
+                ]
+                c = float(np.median(ratios)) if ratios else 0.5 * diag[idx[j]]
+                common[j] = float(np.clip(c, 0.05 * diag[idx[j]], 0.95 * diag[idx[j]]))
+        # latent scale: variance fixed (std.lv or user) or the marker's loading
+        values = pt["value"].to_numpy()
+        free = pt["free"].to_numpy()
+        psi: dict[str, float] = {}
+        sign: dict[str, dict[str, float]] = {}
+        for latent in self.latent:
+            rows = np.flatnonzero((op == "=~") & (lhs == latent))
+            obs_rows = [k for k in rows if rhs[k] in common]
+            if not obs_rows:
+                psi[latent] = 1.0
+                continue
+            var_row = np.flatnonzero((op == "~~") & (lhs == latent) & (rhs == latent))
+            marker = next((k for k in obs_rows if free[k] == 0 and values[k] != 0), None)
+            if var_row.size and free[var_row[0]] == 0 and values[var_row[0]] > 0:
+                psi[latent] = float(values[var_row[0]])
+            elif marker is not None:
+                psi[latent] = common[rhs[marker]] / values[marker] ** 2
+            else:
+                psi[latent] = 1.0
+            ref = rhs[marker] if marker is not None else rhs[obs_rows[0]]
+            sign[latent] = {
+                rhs[k]: (1.0 if S[idx[rhs[k]], idx[ref]] >= 0 else -1.0) for k in obs_rows
+            }
+        start = np.zeros(self.n_free)
+        indicators = set(rhs[op == "=~"])
+        for k in range(len(pt)):
+            f = free[k]
+            if f == 0:
+                continue
+            if op[k] == "=~":
+                if lhs[k] in sign and rhs[k] in common:
+                    v = sign[lhs[k]][rhs[k]] * np.sqrt(common[rhs[k]] / psi[lhs[k]])
+                else:
+                    v = 1.0
+            elif op[k] == "~~" and lhs[k] == rhs[k]:
+                if lhs[k] in idx:
+                    i = idx[lhs[k]]
+                    v = (
+                        diag[i] - common[lhs[k]]
+                        if lhs[k] in common
+                        else (0.5 * diag[i] if lhs[k] in indicators else diag[i])
+                    )
+                else:
+                    v = psi.get(lhs[k], 1.0)
+            elif op[k] == "~1":
+                v = float(mean[idx[lhs[k]]]) if (mean is not None and lhs[k] in idx) else 0.0
+            else:
+                v = 0.0
+            if np.isfinite(pt["start"].iat[k]):
+                v = float(pt["start"].iat[k])
+            start[f - 1] = v
+        return start

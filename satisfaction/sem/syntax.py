@@ -1,0 +1,274 @@
+"""Parse lavaan model syntax into a flat list of user formulas.
+
+Only the parsing lives here; lavaan's ``sem()`` defaults (fixed first loadings,
+residual variances, exogenous covariances ...) are added by :mod:`.model`.
+
+Supported: ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and
+covariances), ``~ 1`` (intercepts), ``:=`` (defined parameters), modifiers
+``a*x`` (label), ``1*x`` / ``0*x`` (fixed value), ``NA*x`` (free a parameter that
+would be fixed by default), ``start(0.5)*x``, ``label("a")*x``, several
+right-hand-side terms joined by ``+``, several left-hand sides joined by ``+``,
+comments after ``#`` or ``!``, formulas separated by newlines or ``;`` and
+formulas continued on the next line after a trailing ``+``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from ..errors import SEMError
+
+__all__ = [
+    "Formula",
+    "Definition",
+    "parse_syntax",
+    "compile_expression",
+    "expression_names",
+    "DEFINED_FUNCTIONS",
+]
+
+_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_OPERATORS = ("=~", "~~", "~")  # longest first after ':=' and the unsupported ones
+
+#: functions allowed in the right-hand side of ``:=``
+DEFINED_FUNCTIONS = {"sqrt": "sqrt", "exp": "exp", "log": "log", "abs": "abs", "tanh": "tanh"}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One parameter as the user wrote it (after expanding ``+``).
+
+    ``op`` is one of ``=~``, ``~``, ``~~``, ``~1`` (``rhs`` is ``""`` for ``~1``).
+    ``fixed`` is the fixed value (``None`` if free or not given), ``free_na`` is
+    True for ``NA*x``, ``label`` is ``""`` when no label was given.
+    """
+
+    lhs: str
+    op: str
+    rhs: str
+    label: str = ""
+    fixed: float | None = None
+    start: float | None = None
+    free_na: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A defined parameter ``name := expression``."""
+
+    name: str
+    expr: str
+    line: int = 0
+
+
+def _err(line: int, text: str, msg: str) -> SEMError:
+    return SEMError(f"model syntax line {line} ({text.strip()!r}): {msg}")
+
+
+def _logical_lines(syntax: str) -> list[tuple[int, str]]:
+    """Strip comments, split on ``;`` and newlines, join continuation lines."""
+    out: list[tuple[int, str]] = []
+    for lineno, raw in enumerate(syntax.splitlines(), start=1):
+        text = re.split(r"[#!]", raw, maxsplit=1)[0]
+        for piece in text.split(";"):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if out and (out[-1][1].endswith(("+", "*")) or piece.startswith("+")):
+                out[-1] = (out[-1][0], out[-1][1] + " " + piece)
+            else:
+                out.append((lineno, piece))
+    return out
+
+
+def _parse_modifier(mod: str, line: int, text: str) -> dict:
+    mod = mod.strip()
+    if mod.upper() == "NA":
+        return {"free_na": True}
+    if _NUMBER.match(mod):
+        return {"fixed": float(mod)}
+    m = re.fullmatch(r"start\(\s*([^)]*)\)", mod)
+    if m:
+        if not _NUMBER.match(m.group(1).strip()):
+            raise _err(line, text, f"start value {m.group(1)!r} is not a number")
+        return {"start": float(m.group(1))}
+    m = re.fullmatch(r"(?:label|equal)\(\s*['\"]?([A-Za-z_.][A-Za-z0-9_.]*)['\"]?\s*\)", mod)
+    if m:
+        return {"label": m.group(1)}
+    if mod.startswith("c("):
+        raise _err(
+            line,
+            text,
+            "group-specific modifiers c(...) need a multi-group model, "
+            "which is not supported; use one label or value",
+        )
+    if _NAME.match(mod):
+        return {"label": mod}
+    raise _err(
+        line,
+        text,
+        f"cannot read the modifier {mod!r}; use a label (a*x), a value (1*x), NA*x or start(0.5)*x",
+    )
+
+
+def _parse_term(term: str, line: int, text: str) -> tuple[str, dict]:
+    parts = [p.strip() for p in term.split("*")]
+    if any(not p for p in parts):
+        raise _err(line, text, f"empty term in {term!r}; write terms like 'a*x' joined by '+'")
+    var = parts[-1]
+    mods: dict = {}
+    for mod in parts[:-1]:
+        for key, value in _parse_modifier(mod, line, text).items():
+            mods[key] = value
+    if var != "1" and not _NAME.match(var):
+        raise _err(line, text, f"{var!r} is not a valid variable name")
+    return var, mods
+
+
+def _check_expression(expr: str, line: int, text: str) -> None:
+    try:
+        tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    except SyntaxError as exc:
+        raise _err(line, text, f"cannot read the expression {expr!r} ({exc.msg})") from None
+    allowed = (
+        ast.Expression,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Name,
+        ast.Constant,
+        ast.Load,
+        ast.Add,
+        ast.Sub,
+        ast.Mult,
+        ast.Div,
+        ast.Pow,
+        ast.USub,
+        ast.UAdd,
+        ast.Call,
+    )
+    for node in ast.walk(tree):
+        if not isinstance(node, allowed):
+            raise _err(
+                line,
+                text,
+                f"only + - * / ^ and {', '.join(DEFINED_FUNCTIONS)} are "
+                "allowed in ':=' expressions",
+            )
+        if isinstance(node, ast.Call) and (
+            not isinstance(node.func, ast.Name) or node.func.id not in DEFINED_FUNCTIONS
+        ):
+            raise _err(
+                line,
+                text,
+                f"unknown function in {expr!r}; allowed are {', '.join(DEFINED_FUNCTIONS)}",
+            )
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
+            raise _err(line, text, f"only numbers and labels may appear in {expr!r}")
+
+
+def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
+    """Parse lavaan model syntax.
+
+    Parameters
+    ----------
+    syntax : str
+        lavaan model syntax.
+
+    Returns
+    -------
+    formulas : list of Formula
+        One entry per parameter written by the user, in syntax order.
+    definitions : list of Definition
+        The ``:=`` lines, in syntax order.
+
+    Raises
+    ------
+    SEMError
+        If a line cannot be read; the message names the line.
+
+    Examples
+    --------
+    >>> f, d = parse_syntax("F =~ x1 + a*x2 + 0.5*x3  # a comment\\nF ~~ F\\nh := a^2")
+    >>> [(x.lhs, x.op, x.rhs, x.label, x.fixed) for x in f]
+    [('F', '=~', 'x1', '', None), ('F', '=~', 'x2', 'a', None), ('F', '=~', 'x3', '', 0.5), ('F', '~~', 'F', '', None)]
+    >>> d[0].name, d[0].expr
+    ('h', 'a^2')
+    """
+    if not isinstance(syntax, str) or not syntax.strip():
+        raise SEMError("the model syntax is empty; write lavaan syntax such as 'F =~ x1 + x2 + x3'")
+    formulas: list[Formula] = []
+    definitions: list[Definition] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for line, text in _logical_lines(syntax):
+        if ":=" in text:
+            name, expr = (s.strip() for s in text.split(":=", 1))
+            if not _NAME.match(name):
+                raise _err(line, text, f"{name!r} is not a valid name for a defined parameter")
+            if not expr:
+                raise _err(line, text, "the expression after ':=' is empty")
+            _check_expression(expr, line, text)
+            definitions.append(Definition(name, expr, line))
+            continue
+        for bad in ("==", "<", ">", "<~", "|", "%"):
+            if bad in text:
+                raise _err(
+                    line,
+                    text,
+                    f"the operator {bad!r} is not supported; use =~, ~, ~~, "
+                    "~ 1 or := (equality constraints: give parameters the same label)",
+                )
+        op = next((o for o in _OPERATORS if o in text), None)
+        if op is None:
+            raise _err(line, text, "no operator found; use =~, ~, ~~, ~ 1 or :=")
+        lhs_text, rhs_text = (s.strip() for s in text.split(op, 1))
+        if not lhs_text or not rhs_text:
+            raise _err(line, text, f"both sides of {op!r} must name variables")
+        lhss = [s.strip() for s in lhs_text.split("+")]
+        for lhs in lhss:
+            if not _NAME.match(lhs):
+                raise _err(line, text, f"{lhs!r} is not a valid variable name")
+        for term in rhs_text.split("+"):
+            var, mods = _parse_term(term, line, text)
+            this_op, rhs = op, var
+            if var == "1":
+                if op != "~":
+                    raise _err(line, text, "an intercept is written 'y ~ 1'")
+                this_op, rhs = "~1", ""
+            for lhs in lhss:
+                key = (lhs, this_op, rhs)
+                if this_op == "~~" and (rhs, "~~", lhs) in seen:
+                    key = (rhs, "~~", lhs)
+                if key in seen:
+                    raise _err(
+                        line,
+                        text,
+                        f"'{lhs} {this_op} {rhs}' is already specified on line "
+                        f"{seen[key]}; write each parameter once",
+                    )
+                seen[key] = line
+                if this_op == "=~" and lhs == rhs:
+                    raise _err(line, text, f"{lhs!r} cannot measure itself")
+                formulas.append(Formula(lhs, this_op, rhs, line=line, **mods))
+    if not formulas:
+        raise SEMError("the model syntax has only ':=' lines; add the model formulas")
+    return formulas, definitions
+
+
+def compile_expression(expr: str):
+    """Compile a ``:=`` expression into a code object evaluable with numpy names."""
+    return compile(ast.parse(expr.replace("^", "**"), mode="eval"), "<defined>", "eval")
+
+
+def expression_names(expr: str) -> list[str]:
+    """Names (labels or defined parameters) used by a ``:=`` expression, in order."""
+    tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in DEFINED_FUNCTIONS:
+            if node.id not in names:
+                names.append(node.id)
+    return names
