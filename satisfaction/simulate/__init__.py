@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .chain import CHAIN_DEFAULTS, LIKERT_THRESHOLDS, ChainSample, chain_sample, implied_cov
 from .exports import EXPORT_FILES, MESS_RATES, raw_exports, write_exports
-from .organisation import ORG_DEFAULTS, UNIT_NAMES, Organisation, organisation
+from .organisation import ORG_DEFAULTS, UNIT_NAMES, Organisation, organisation, truth_markdown
 
 __all__ = [
     "ChainSample",
@@ -29,6 +29,7 @@ __all__ = [
     "organisation",
     "ORG_DEFAULTS",
     "UNIT_NAMES",
+    "truth_markdown",
     "write_exports",
     "raw_exports",
     "MESS_RATES",

@@ -33,6 +33,7 @@ i.e. raw) cut into 1-5 at :data:`LIKERT_THRESHOLDS`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +44,7 @@ import pandas as pd
 from ..errors import InputError
 from .chain import CHAIN_DEFAULTS, CHAIN_ITEMS, LIKERT_THRESHOLDS
 
-__all__ = ["Organisation", "organisation", "ORG_DEFAULTS", "UNIT_NAMES"]
+__all__ = ["Organisation", "organisation", "truth_markdown", "ORG_DEFAULTS", "UNIT_NAMES"]
 
 #: Unit names of a (fictional) Finnish state ICT and shared-services centre.
 UNIT_NAMES: tuple[str, ...] = (
@@ -239,6 +240,8 @@ def _resolve(params: Mapping[str, Any] | None) -> dict[str, float]:
 
 def _month_starts(start: str, months: int) -> pd.PeriodIndex:
     try:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(start)):
+            raise ValueError(start)
         first = pd.Period(start, freq="M")
     except (ValueError, TypeError):
         raise InputError(
@@ -751,3 +754,29 @@ def organisation(
         seed=int(seed),
         params=gen,
     )
+
+
+def truth_markdown(truth: pd.DataFrame) -> str:
+    """The true-effects table as Markdown (the table pasted into ``data/README.md``).
+
+    Parameters
+    ----------
+    truth : DataFrame
+        ``Organisation.truth`` (``name, value, description``).
+
+    Returns
+    -------
+    str
+        A Markdown table, values to 4 significant digits.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"name": ["rep_ar"], "value": [0.8], "description": ["H6"]})
+    >>> print(truth_markdown(t))
+    | name | value | description |
+    |---|---:|---|
+    | `rep_ar` | 0.8 | H6 |
+    """
+    lines = ["| name | value | description |", "|---|---:|---|"]
+    lines += [f"| `{r.name}` | {r.value:.4g} | {r.description} |" for r in truth.itertuples()]
+    return "\n".join(lines)
