@@ -62,6 +62,7 @@ Enders, C. K. (2010). Applied missing data analysis. lavaan 0.6-14: ``lav_mvnorm
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -317,12 +318,40 @@ def _data_matrix(model: Any, data: pd.DataFrame | np.ndarray) -> np.ndarray:
     return np.asarray(data, dtype=float)
 
 
-def _patterns_for(model, data) -> MissingPatterns:
+#: the last data matrix seen, its patterns and its H1 moments (fit, vcov and fit measures
+#: of one fit() call all need them; the key is a digest of the bytes, so a cache hit is
+#: always the same data)
+_CACHE: dict = {}
+
+
+def _digest(x: np.ndarray) -> tuple:
+    return (x.shape, hashlib.sha1(np.ascontiguousarray(x).tobytes()).hexdigest())
+
+
+def _cache_entry(x: np.ndarray) -> dict:
+    key = _digest(x)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = {}
+    return _CACHE[key]
+
+
+def _cached_h1(pat: MissingPatterns) -> SaturatedMoments:
+    entry = _cache_entry(pat.x)
+    if "h1" not in entry:
+        entry["h1"] = em_saturated(pat)
+    return entry["h1"]
+
+
+def _patterns_for(model, data, warn: bool = False) -> MissingPatterns:
     if isinstance(data, MissingPatterns):
         return data
     x = _data_matrix(model, data)
-    pat = missing_patterns(x)
-    if pat.n_empty:
+    entry = _cache_entry(x)
+    if "patterns" not in entry:
+        entry["patterns"] = missing_patterns(x)
+    pat = entry["patterns"]
+    if pat.n_empty and warn:
         warnings.warn(
             f"{pat.n_empty} case(s) with every model variable missing were dropped "
             "(they carry no information), as lavaan does.",
@@ -392,33 +421,58 @@ def em_saturated(
     var0 = np.nanmean((x - mu) ** 2, axis=0)
     var0[~np.isfinite(var0) | (var0 == 0)] = 1.0
     sigma = np.diag(var0)
+    r_, c_ = _vech_pairs(p)
+    # per group: the missing indices, the permutation (observed first) and raw moments
+    prep = []
+    for obs, nk, means, covs in pat.groups:
+        k = obs.shape[1]
+        mis = np.array([np.setdiff1d(np.arange(p), o) for o in obs]).reshape(len(obs), p - k)
+        perm = np.hstack([obs, mis])
+        flat = (perm[:, :, None] * p + perm[:, None, :]).ravel()
+        raw2 = covs + means[:, :, None] * means[:, None, :]
+        prep.append((obs, mis, nk, means, raw2, perm, flat))
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         t1 = np.zeros(p)
-        t2 = np.zeros((p, p))
-        for o, r in zip(pat.observed, pat.rows, strict=True):
-            xo = x[np.ix_(r, o)]
-            if len(o) == p:
-                t1 += xo.sum(axis=0)
-                t2 += xo.T @ xo
-                continue
-            m = np.setdiff1d(np.arange(p), o)
-            beta = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, m)])  # (po, pm)
-            cond = sigma[np.ix_(m, m)] - sigma[np.ix_(m, o)] @ beta
-            xm = mu[m] + (xo - mu[o]) @ beta
-            full = np.empty((len(r), p))
-            full[:, o] = xo
-            full[:, m] = xm
-            t1 += full.sum(axis=0)
-            t2 += full.T @ full
-            t2[np.ix_(m, m)] += len(r) * cond
+        t2 = np.zeros(p * p)
+        for obs, mis, nk, means, raw2, perm, flat in prep:
+            g, k = obs.shape
+            full_mean = np.empty((g, p))
+            block = np.empty((g, p, p))
+            full_mean[:, :k] = means
+            block[:, :k, :k] = raw2
+            if k < p:
+                s_oo = sigma[obs[:, :, None], obs[:, None, :]]
+                s_om = sigma[obs[:, :, None], mis[:, None, :]]
+                s_mm = sigma[mis[:, :, None], mis[:, None, :]]
+                beta = np.linalg.solve(s_oo, s_om)  # (g, k, pm)
+                bt = np.swapaxes(beta, 1, 2)
+                cond = s_mm - np.swapaxes(s_om, 1, 2) @ beta
+                c = mu[mis] - np.einsum("gkm,gk->gm", beta, mu[obs])
+                xm = c + np.einsum("gkm,gk->gm", beta, means)
+                full_mean[:, k:] = xm
+                mo = c[:, :, None] * means[:, None, :] + bt @ raw2  # E[x_m x_o'] (g, pm, k)
+                block[:, k:, :k] = mo
+                block[:, :k, k:] = np.swapaxes(mo, 1, 2)
+                bm = np.einsum("gkm,gk->gm", beta, means)
+                block[:, k:, k:] = (
+                    c[:, :, None] * c[:, None, :]
+                    + c[:, :, None] * bm[:, None, :]
+                    + bm[:, :, None] * c[:, None, :]
+                    + bt @ raw2 @ beta
+                    + cond
+                )
+            fm_ = np.empty((g, p))
+            np.put_along_axis(fm_, perm, full_mean, axis=1)
+            t1 += nk @ fm_
+            t2 += np.bincount(flat, weights=(block * nk[:, None, None]).ravel(), minlength=p * p)
         new_mu = t1 / n
-        new_sigma = t2 / n - np.outer(new_mu, new_mu)
+        new_sigma = t2.reshape(p, p) / n - np.outer(new_mu, new_mu)
+        new_sigma = 0.5 * (new_sigma + new_sigma.T)
         ev = np.linalg.eigvalsh(new_sigma)
         if np.any(ev < 1e-6):
             new_sigma[np.diag_indices(p)] += np.max(np.diag(new_sigma)) * 1e-8
-        r_, c_ = _vech_pairs(p)
         delta = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma[r_, c_] - sigma[r_, c_])))
         mu, sigma = new_mu, new_sigma
         if delta < tol:
@@ -500,8 +554,8 @@ def fit_fiml(
     from .estimators import Estimation, fit_ml
 
     _require_meanstructure(model)
-    pat = _patterns_for(model, data)
-    h1 = em_saturated(pat)
+    pat = _patterns_for(model, data, warn=True)
+    h1 = _cached_h1(pat)
     if theta0 is None:
         start = fit_ml(model, h1.cov, pat.n, h1.mean)
         theta = np.asarray(start.theta, dtype=float)
@@ -517,11 +571,13 @@ def fit_fiml(
         )
     converged = False
     it = 0
+    info = None
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        sigma, _ = model.implied(theta)
-        w_sig, w_mu = _expected_weights(sigma, pat)
-        jac_s, jac_m = model.jacobian(theta)
-        info = jac_s.T @ w_sig @ jac_s + jac_m.T @ w_mu @ jac_m
+        if info is None or it % 4 == 1:
+            sigma, _ = model.implied(theta)
+            w_sig, w_mu = _expected_weights(sigma, pat)
+            jac_s, jac_m = model.jacobian(theta)
+            info = jac_s.T @ w_sig @ jac_s + jac_m.T @ w_mu @ jac_m
         grad = _theta_gradient(model, theta, pat)
         try:
             step = np.linalg.solve(info, grad)
@@ -675,7 +731,7 @@ def fiml_fit_measures(
     _require_meanstructure(model)
     pat = _patterns_for(model, data)
     theta = np.asarray(theta, dtype=float)
-    h1 = em_saturated(pat)
+    h1 = _cached_h1(pat)
     sigma, mu = model.implied(theta)
     logl = fiml_loglik(sigma, mu, pat)
     n, p = pat.n, pat.x.shape[1]
