@@ -93,6 +93,15 @@ if (want("hs_cfa_ml")) {
   case_json("hs_cfa_ml", fit, hs_model, "cfa(model, data = hs)",
             list(wall_time_s = unname(t["elapsed"])))
 }
+if (want("hs_cfa_mlr_means")) {
+  fit <- cfa(hs_model, data = hs, estimator = "MLR", meanstructure = TRUE)
+  case_json("hs_cfa_mlr_means", fit, hs_model,
+            'cfa(model, data = hs, estimator = "MLR", meanstructure = TRUE)')
+}
+if (want("hs_cfa_fiml")) {
+  fit <- cfa(hs_model, data = hs, missing = "ml")
+  case_json("hs_cfa_fiml", fit, hs_model, 'cfa(model, data = hs, missing = "ml")')
+}
 for (est in c("MLM", "MLR")) {
   nm <- paste0("hs_cfa_", tolower(est))
   if (want(nm)) {
