@@ -59,6 +59,9 @@ from .privacy import guard, pseudonymise, pseudonymise_frame, suppress
 from .scales import item_analysis, reliability, score
 
 # --- sem --------------------------------------------------------------------
+from .sem import SEMResult, chain_model, monte_carlo_ci
+from .sem import compare as compare_models
+from .sem import fit as fit_sem
 
 try:
     __version__ = version("satisfaction")
@@ -118,4 +121,10 @@ __all__ = [
     "reliability",
     "item_analysis",
     # sem
+    "sem",
+    "fit_sem",
+    "compare_models",
+    "chain_model",
+    "monte_carlo_ci",
+    "SEMResult",
 ]

@@ -3,20 +3,27 @@
 ``fit(syntax, data)`` specifies, estimates and summarises a model written in
 lavaan syntax; :class:`SEMResult` holds lavaan-named tables; :func:`compare`
 tests nested models; :func:`chain_model` writes the LQ -> EX -> REP -> CSAT
-chain for an instrument.
+chain for an instrument; :func:`monte_carlo_ci` gives Monte Carlo intervals of
+defined effects.
 """
 
 from __future__ import annotations
 
+from .builders import chain_model
+from .compare import compare
 from .estimators import Estimation, batched_fit_ml, expected_information, fit_ml
 from .fit import fit
 from .model import Model, duplication_matrix, vech, vech_indices
+from .montecarlo import monte_carlo_ci
 from .result import SEMResult
 
 __all__ = [
     "fit",
     "SEMResult",
     "Model",
+    "compare",
+    "chain_model",
+    "monte_carlo_ci",
     "Estimation",
     "fit_ml",
     "batched_fit_ml",

@@ -23,7 +23,7 @@ import numpy as np
 from . import defined
 from .model import Model
 
-__all__ = ["standardize", "total_variances"]
+__all__ = ["standardize", "standardize_rows", "total_variances"]
 
 
 def total_variances(model: Model, theta: np.ndarray) -> np.ndarray:
@@ -59,26 +59,40 @@ def standardize(model: Model, theta: np.ndarray, est: np.ndarray):
     pt = model.partable
     base = pt[pt["op"] != ":="]
     lhs, op, rhs = base["lhs"].to_numpy(), base["op"].to_numpy(), base["rhs"].to_numpy()
+    est = np.asarray(est, float)
+    is_varrow = (op == "~~") & (lhs == rhs)
+    rv = {lhs[k]: np.sqrt(abs(est[k])) for k in np.flatnonzero(is_varrow)}
+    std_lv, std_all = standardize_rows(model, theta, lhs, op, rhs, est, rv)
+    if model.definitions:
+        d_lv = defined.evaluate(model, theta, per_row=std_lv)
+        d_all = defined.evaluate(model, theta, per_row=std_all)
+        std_lv = np.concatenate([std_lv, d_lv])
+        std_all = np.concatenate([std_all, d_all])
+    return std_lv, std_all
+
+
+def standardize_rows(model: Model, theta: np.ndarray, lhs, op, rhs, est, rv: dict):
+    """lavaan's std.lv and std.all rules applied to arbitrary rows ``lhs op rhs`` with values ``est``.
+
+    ``rv`` maps a variable to the square root of its (residual) variance parameter,
+    used for covariances (lavaan's ``cov.std = TRUE``).
+    """
     lv, ov = model.latent, model.observed
     var = total_variances(model, theta)
+    tiny = np.finfo(float).eps
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(np.where(var > 0, var, np.nan))
-        sd = np.where(np.abs(var) < np.finfo(float).eps, np.nan, sd)
+        sd = np.where(np.abs(var) < tiny, np.nan, sd)
     pos = {v: i for i, v in enumerate(ov + lv)}
     eta = {v: sd[pos[v]] for v in lv}
     osd = {v: sd[pos[v]] for v in ov}
-    ovar = {v: (var[pos[v]] if abs(var[pos[v]]) >= np.finfo(float).eps else np.nan) for v in ov}
-    est = np.asarray(est, float)
-    out = est.copy()
-    is_lv = np.isin(lhs, lv)
-    is_varrow = (op == "~~") & (lhs == rhs)
-    rv_lv = {lhs[k]: np.sqrt(abs(est[k])) for k in np.flatnonzero(is_varrow & is_lv)}
-    rv_ov = {lhs[k]: np.sqrt(abs(est[k])) for k in np.flatnonzero(is_varrow & ~is_lv)}
+    ovar = {v: (var[pos[v]] if abs(var[pos[v]]) >= tiny else np.nan) for v in ov}
+    out = np.asarray(est, float).copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         for k in range(len(out)):
             o, left, right = op[k], lhs[k], rhs[k]
             if o == "=~":
-                out[k] *= eta[left]
+                out[k] *= eta.get(left, np.nan)
                 if right in eta:
                     out[k] /= eta[right]
             elif o == "~":
@@ -91,9 +105,9 @@ def standardize(model: Model, theta: np.ndarray, est: np.ndarray):
                     out[k] /= eta[left] ** 2
                 elif left != right:
                     if left in eta:
-                        out[k] /= rv_lv.get(left, np.nan)
+                        out[k] /= rv.get(left, np.nan)
                     if right in eta:
-                        out[k] /= rv_lv.get(right, np.nan)
+                        out[k] /= rv.get(right, np.nan)
             elif o == "~1" and left in eta:
                 out[k] /= eta[left]
         std_lv = out.copy()
@@ -111,15 +125,9 @@ def standardize(model: Model, theta: np.ndarray, est: np.ndarray):
                     out[k] /= ovar[left]
                 elif left != right:
                     if left in osd:
-                        out[k] /= rv_ov.get(left, np.nan)
+                        out[k] /= rv.get(left, np.nan)
                     if right in osd:
-                        out[k] /= rv_ov.get(right, np.nan)
+                        out[k] /= rv.get(right, np.nan)
             elif o == "~1" and left in osd:
                 out[k] /= osd[left]
-        std_all = out
-    if model.definitions:
-        d_lv = defined.evaluate(model, theta, per_row=std_lv)
-        d_all = defined.evaluate(model, theta, per_row=std_all)
-        std_lv = np.concatenate([std_lv, d_lv])
-        std_all = np.concatenate([std_all, d_all])
-    return std_lv, std_all
+    return std_lv, out

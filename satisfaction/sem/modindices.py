@@ -1,0 +1,179 @@
+"""Modification indices as lavaan's ``modindices(fit)`` computes them.
+
+For every parameter the model fixes (fixed loadings, absent loadings,
+residual covariances, regressions, as lavaan's ``lav_partable_full`` lists
+them), with ``g`` the derivative of the fit function with respect to it and
+``I`` the expected information of the model extended by all of them,
+
+.. math::
+
+    V = I_{ee} - I_{em} I_{mm}^{-1} I_{me}, \\quad
+    \\mathrm{mi} = N g^2 / V, \\quad \\mathrm{epc} = -g / V,
+
+and ``sepc_lv``, ``sepc_all`` are the expected changes standardised with the
+rules of :mod:`.standardize`. Parameters whose release is not identified
+(``V < eps^(1/3)``) are left out, as lavaan does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .estimators import _weights
+from .model import Model, vech_indices
+from .standardize import standardize_rows
+
+__all__ = ["candidates", "modindices"]
+
+
+def _lower(names):
+    return [(names[j], names[i]) for j in range(len(names)) for i in range(j, len(names))]
+
+
+def candidates(model: Model) -> list[tuple[str, str, str, float]]:
+    """Parameters to test: ``(lhs, op, rhs, current value)`` in lavaan's order."""
+    pt = model.partable[model.partable["op"] != ":="]
+    names = model.names
+    lv, ov = model.latent, model.observed
+    out: list[tuple[str, str, str, float]] = []
+    existing = set()
+    for k in range(len(pt)):
+        lhs, op, rhs = pt["lhs"].iat[k], pt["op"].iat[k], pt["rhs"].iat[k]
+        existing.add((lhs, op, rhs))
+        if op == "~~":
+            existing.add((rhs, op, lhs))
+        if pt["free"].iat[k] == 0:
+            out.append((lhs, op, rhs, float(pt["value"].iat[k])))
+    eqs = []
+    for f in ("lhs", "rhs"):
+        for v in pt.loc[pt["op"] == "~", f]:
+            if v not in eqs:
+                eqs.append(v)
+    ov_ind = [v for v in ov if v in set(pt.loc[pt["op"] == "=~", "rhs"])]
+    full: list[tuple[str, str, str]] = []
+    full += [(f, "=~", v) for f in lv for v in names["ov_nox"] if v not in eqs]
+    full += [(a, "~~", b) for a, b in _lower(names["ov_nox"]) if a in ov_ind and b in ov_ind]
+    full += [(a, "~~", b) for a, b in _lower(names["ov_x"])]
+    full += [(a, "~~", b) for a, b in _lower(lv)]
+    full += [(y, "~", x) for y in eqs for x in eqs if y != x and not (y in ov_ind and x in lv)]
+    if model.meanstructure:
+        full += [(v, "~1", "") for v in ov + lv]
+    for row in full:
+        if row not in existing:
+            existing.add(row)
+            if row[1] == "~~":
+                existing.add((row[2], "~~", row[0]))
+            out.append((*row, 0.0))
+    return out
+
+
+def _entry_jacobian(model: Model, theta, entries):
+    """d vech(Sigma) (k, K) and d mu (p, K) for RAM entries ``(mat, row, col)``."""
+    a, s, m = model.matrices(theta)
+    e = np.linalg.inv(np.eye(model.n_vars) - a)
+    g = e[: model.p]
+    h = e @ s @ g.T
+    vr, vc = vech_indices(model.p)
+    em = e @ m
+    js = np.zeros((len(vr), len(entries)))
+    jm = np.zeros((model.p, len(entries)))
+    for k, (mat, i, j) in enumerate(entries):
+        if mat == 0:
+            js[:, k] = g[vr, i] * h[j, vc] + g[vc, i] * h[j, vr]
+            jm[:, k] = g[:, i] * em[j]
+        elif mat == 1:
+            js[:, k] = g[vr, i] * g[vc, j] + g[vr, j] * g[vc, i]
+            if i == j:
+                js[:, k] *= 0.5
+        else:
+            jm[:, k] = g[:, i]
+    return js, jm
+
+
+def modindices(result) -> pd.DataFrame:
+    """Modification indices of a fitted model: ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all``.
+
+    Examples
+    --------
+    >>> from semopy.examples import holzinger39
+    >>> from satisfaction.sem import fit
+    >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\n"
+    ...           "speed =~ x7 + x8 + x9", holzinger39.get_data())
+    >>> mi = res.modindices(sort=True)
+    >>> mi.iloc[0][["lhs", "op", "rhs"]].tolist(), round(float(mi.iloc[0]["mi"]), 3)
+    (['visual', '=~', 'x9'], 36.411)
+    """
+    model: Model = result.model
+    theta = result.theta
+    n = result.data_summary["n"]
+    S = result.data_summary["S"]
+    mean = result.data_summary["mean"]
+    est_name = {"MLM": "ML", "MLR": "ML"}.get(result.estimator, result.estimator)
+    if est_name not in ("ML", "GLS", "ULS"):
+        raise NotImplementedError("modification indices are available for ML, GLS and ULS fits")
+    cands = candidates(model)
+    index = {v: i for i, v in enumerate(model.observed + model.latent)}
+    entries = []
+    for lhs, op, rhs, _ in cands:
+        if op == "=~":
+            entries.append((0, index[rhs], index[lhs]))
+        elif op == "~":
+            entries.append((0, index[lhs], index[rhs]))
+        elif op == "~~":
+            entries.append((1, index[lhs], index[rhs]))
+        else:
+            entries.append((2, index[lhs], index[lhs]))
+    sigma, mu = model.implied(theta)
+    jm_s, jm_m = model.jacobian(theta)
+    je_s, je_m = _entry_jacobian(model, theta, entries)
+    p = model.p
+    sig_inv = np.linalg.inv(sigma)[None]
+    s_inv = np.linalg.inv(S)[None]
+    w, wmu = _weights(model, est_name, sig_inv, s_inv, p, 1)
+    w, wmu = w[0], wmu[0]
+    resid = (S - sigma)[vech_indices(p)]
+    i_mm = jm_s.T @ w @ jm_s
+    i_em = je_s.T @ w @ jm_s
+    i_ee = je_s.T @ w @ je_s
+    grad = -(je_s.T @ w @ resid)
+    if model.meanstructure:
+        d = np.asarray(mean) - mu
+        i_mm = i_mm + jm_m.T @ wmu @ jm_m
+        i_em = i_em + je_m.T @ wmu @ jm_m
+        i_ee = i_ee + je_m.T @ wmu @ je_m
+        grad = grad - je_m.T @ wmu @ d
+    if est_name != "ML":  # GLS/ULS: F carries (N-1)/N and the factor 2 of the quadratic form
+        grad = grad * (n - 1) / n
+    v = np.diag(i_ee) - np.einsum("ij,jk,ik->i", i_em, np.linalg.pinv(i_mm), i_em)
+    v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
+    mi = n * grad**2 / v
+    epc = -grad / v
+    lhs = np.array([c[0] for c in cands], dtype=object)
+    op = np.array([c[1] for c in cands], dtype=object)
+    rhs = np.array([c[2] for c in cands], dtype=object)
+    est_rows = result.estimates
+    base = est_rows[est_rows["op"] != ":="]
+    var_rows = base[(base["op"] == "~~") & (base["lhs"] == base["rhs"])]
+    rv = {r.lhs: np.sqrt(abs(r.est)) for r in var_rows.itertuples()}
+    epc_abs = np.abs(epc)
+    for k in range(len(cands)):  # lavaan: a variance's EPC is replaced by its estimate
+        if op[k] == "~~" and lhs[k] == rhs[k] and lhs[k] in rv:
+            epc_abs[k] = rv[lhs[k]] ** 2
+    small = (op == "~~") & (lhs == rhs) & (epc_abs < np.sqrt(np.finfo(float).eps))
+    s_lv, s_all = standardize_rows(model, theta, lhs, op, rhs, epc_abs, rv)
+    sign = np.sign(epc)
+    sepc_lv = np.where(small, 0.0, sign * s_lv)
+    sepc_all = np.where(small, 0.0, sign * s_all)
+    out = pd.DataFrame(
+        {
+            "lhs": lhs.astype(str),
+            "op": op.astype(str),
+            "rhs": rhs.astype(str),
+            "mi": mi,
+            "epc": epc,
+            "sepc_lv": sepc_lv,
+            "sepc_all": sepc_all,
+        }
+    )
+    return out[np.isfinite(out["mi"])].reset_index(drop=True)
