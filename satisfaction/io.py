@@ -634,7 +634,7 @@ def _read_xlsx(path: Path, instrument, sheet, items_hint):
         wanted |= {_key(i) for i in items_hint or ()}
 
         def header_of(name):
-            top = book.parse(name, header=None, nrows=1)
+            top = pd.read_excel(book, sheet_name=name, header=None, nrows=1)
             return [] if top.empty else [c for c in top.iloc[0].tolist()]
 
         if sheet is not None:
@@ -694,7 +694,7 @@ def _read_xlsx(path: Path, instrument, sheet, items_hint):
                 raise _fail(path, f"sheet {chosen!r}: the column name {n!r} appears "
                             f"{names.count(n)} times in the header",
                             "rename or delete the duplicate column", row=1, column=n)
-        data = book.parse(chosen, header=0)
+        data = pd.read_excel(book, sheet_name=chosen, header=0)
     data.columns = [str(c).strip() for c in data.columns]
     unnamed = [c for c in data.columns if c.startswith("Unnamed:")]
     for c in unnamed:
