@@ -8,6 +8,7 @@ threshold, so each test can fail.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -384,16 +385,19 @@ def exports(tmp_path_factory):
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _read_cached(path: Path) -> pd.DataFrame:
+    if path.suffix == ".csv":
+        return pd.read_csv(path, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+    return pd.read_excel(path, sheet_name="responses", dtype=str, keep_default_na=False)
+
+
 def _read_pulse(folder):
-    return pd.read_csv(
-        folder / "pulse.csv", sep=";", encoding="cp1252", dtype=str, keep_default_na=False
-    )
+    return _read_cached(folder / "pulse.csv").copy()
 
 
 def _read_customers(folder):
-    return pd.read_excel(
-        folder / "customers.xlsx", sheet_name="responses", dtype=str, keep_default_na=False
-    )
+    return _read_cached(folder / "customers.xlsx").copy()
 
 
 def test_same_seed_gives_byte_identical_files(exports, tmp_path):
@@ -529,3 +533,36 @@ def test_committed_sample_is_reproduced_byte_for_byte(exports):
     a.pop("package_version")
     b.pop("package_version")
     assert a == b
+
+
+@pytest.mark.parametrize("survey", ["pulse", "customers"])
+def test_raw_answers_decode_to_the_clean_frames(exports, org, survey):
+    """Outside the careless rows, every raw label decodes to the clean frame's value."""
+    if survey == "pulse":
+        raw, clean, items, score, floor = _read_pulse(exports), org.pulse, PULSE_LIKERT, "enps", 45
+        raw["submitted_at"] = pd.to_datetime(raw["submitted_at"])
+    else:
+        raw, clean, items, score, floor = (
+            _read_customers(exports),
+            org.customers,
+            CUSTOMER_LIKERT,
+            "nps",
+            40,
+        )
+        raw["submitted_at"] = pd.to_datetime(raw["submitted_at"])
+    key = ["respondent_id", "period", "submitted_at"]
+    clean = clean.assign(submitted_at=clean["submitted_at"].astype("datetime64[s]"))
+    raw = raw.assign(submitted_at=raw["submitted_at"].astype("datetime64[s]"))
+    merged = raw.merge(clean, on=key, how="inner", suffixes=("_raw", ""))
+    assert len(merged) == len(clean)  # every clean response is in the raw file once
+    careless = (merged["duration_s_raw"].astype(int) < floor) | merged[
+        [f"{i}_raw" for i in items]
+    ].nunique(axis=1).eq(1)
+    ok = merged[~careless]
+    assert len(ok) > 0.9 * len(merged)
+    for item in items:
+        decoded = ok[f"{item}_raw"].map(likert_value)
+        numeric = decoded.map(lambda v: v if isinstance(v, int) else None).dropna()
+        assert (numeric.astype(int) == ok.loc[numeric.index, item]).all(), item
+    given = ok[f"{score}_raw"] != ""
+    assert (ok.loc[given, f"{score}_raw"].astype(int) == ok.loc[given, score]).all()
