@@ -1,0 +1,252 @@
+"""Monte Carlo confidence intervals for defined parameters (Preacher & Selig 2012).
+
+An indirect effect ``a*b`` is a product of estimates; its sampling distribution is skewed,
+so the symmetric delta-method interval misplaces its limits. The Monte Carlo method draws
+the parameter vector from its asymptotic normal distribution ``N(theta_hat, vcov)``, evaluates
+every ``:=`` definition for each draw and takes percentiles. It needs no refitting, so
+20,000 draws take milliseconds (the definitions are evaluated vectorised over all draws).
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SEMError
+
+__all__ = ["monte_carlo_ci", "evaluate_definitions"]
+
+_FUNCS = {
+    "sqrt": np.sqrt,
+    "exp": np.exp,
+    "log": np.log,
+    "abs": np.abs,
+    "tanh": np.tanh,
+    "pnorm": None,  # filled lazily (scipy)
+}
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+
+
+def _compile(expr: str, name: str):
+    """Parse a ``:=`` right-hand side into a safe evaluator closure."""
+    text = expr.replace("^", "**")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise SEMError(
+            f"defined parameter '{name} := {expr}' is not a valid expression; use labels, numbers, "
+            "+ - * / ^ and sqrt/exp/log/abs/tanh."
+        ) from exc
+
+    def ev(node, env):
+        if isinstance(node, ast.Expression):
+            return ev(node.body, env)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return _BINOPS[type(node.op)](ev(node.left, env), ev(node.right, env))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = ev(node.operand, env)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            if node.id not in env:
+                raise SEMError(
+                    f"defined parameter '{name} := {expr}' uses '{node.id}', which is not a "
+                    "parameter label; label the path in the model (e.g. 'y ~ a*x')."
+                )
+            return env[node.id]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _FUNCS
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            if node.func.id == "pnorm":
+                from scipy.special import ndtr
+
+                return ndtr(ev(node.args[0], env))
+            return _FUNCS[node.func.id](ev(node.args[0], env))
+        raise SEMError(
+            f"defined parameter '{name} := {expr}' contains an unsupported construct "
+            f"({type(node).__name__}); use labels, numbers, + - * / ^ and sqrt/exp/log/abs/tanh."
+        )
+
+    return lambda env: ev(tree, env)
+
+
+def evaluate_definitions(
+    definitions: list[tuple[str, str]], values: Mapping[str, np.ndarray | float]
+) -> dict[str, np.ndarray]:
+    """Evaluate ``:=`` definitions for many parameter draws at once.
+
+    Parameters
+    ----------
+    definitions : list of (name, expression)
+        In model order; a definition may use earlier defined names.
+    values : mapping
+        Label -> array of draws (all the same length) or a scalar (fixed parameters).
+
+    Returns
+    -------
+    dict
+        Name -> array of the defined parameter over the draws.
+
+    Notes
+    -----
+    Expressions are parsed with :mod:`ast` and only arithmetic, numbers, labels and a few
+    functions (``sqrt, exp, log, abs, tanh, pnorm``) are allowed; nothing is ``eval``-ed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from satisfaction.sem.montecarlo import evaluate_definitions
+    >>> out = evaluate_definitions([("ind", "a*b"), ("tot", "c + ind")],
+    ...                            {"a": np.array([1.0, 2.0]), "b": 3.0, "c": 0.5})
+    >>> out["tot"].tolist()
+    [3.5, 6.5]
+    """
+    env = dict(values)
+    out: dict[str, np.ndarray] = {}
+    for name, expr in definitions:
+        val = np.asarray(_compile(expr, name)(env), dtype=float)
+        env[name] = val
+        out[name] = val
+    return out
+
+
+def _definitions_and_values(result, thetas: np.ndarray):
+    """Defined-parameter list and label -> draws mapping from a fitted result."""
+    pt = result.model.partable
+    defs = [(r.lhs, r.rhs) for r in pt.itertuples() if r.op == ":="]
+    values: dict[str, np.ndarray | float] = {}
+    for r in pt.itertuples():
+        if r.op == ":=" or not isinstance(r.label, str) or not r.label:
+            continue
+        free = int(r.free)
+        if free > 0:
+            values[r.label] = thetas[:, free - 1]
+        elif r.label not in values:
+            values[r.label] = float(r.value)
+    return defs, values
+
+
+def monte_carlo_ci(
+    result,
+    draws: int = 20000,
+    seed: int | np.random.Generator | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Monte Carlo confidence intervals for the defined (``:=``) parameters of a fit.
+
+    Parameters
+    ----------
+    result : SEMResult
+        A fitted model with at least one defined parameter (``ind := a*b``).
+    draws : int, default 20000
+        Number of draws of the parameter vector.
+    seed : int or numpy.random.Generator, optional
+        For reproducible intervals.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per defined parameter with columns ``lhs, op, rhs, est, se_mc, ci_lower,
+        ci_upper, draws``: ``est`` is the point estimate (the definition at ``theta_hat``),
+        ``se_mc`` the standard deviation of the draws and the limits the
+        ``(1 - level)/2`` and ``(1 + level)/2`` percentiles.
+
+    Notes
+    -----
+    Preacher & Selig (2012): draw ``theta_r ~ N(theta_hat, V)``, ``r = 1..R`` (``V`` the
+    estimated covariance matrix of the free parameters, robust if the fit was robust),
+    compute ``f(theta_r)`` for each definition and use the empirical percentiles. The
+    draws use ``V = L L'`` from a symmetric eigendecomposition so a positive semi-definite
+    ``V`` (e.g. with equality constraints) also works. Unlike the bootstrap, it assumes
+    the estimates are normal, but not their products.
+
+    References
+    ----------
+    Preacher, K. J., & Selig, J. P. (2012). Advantages of Monte Carlo confidence intervals
+    for indirect effects. *Communication Methods and Measures*, 6, 77-98.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from satisfaction.sem.fit import fit
+    >>> from satisfaction.sem.montecarlo import monte_carlo_ci
+    >>> rng = np.random.default_rng(3)
+    >>> x = rng.normal(size=400); m = 0.5 * x + rng.normal(size=400)
+    >>> y = 0.4 * m + rng.normal(size=400)
+    >>> res = fit("m ~ a*x\\ny ~ b*m\\nind := a*b", pd.DataFrame({"x": x, "m": m, "y": y}))
+    >>> ci = monte_carlo_ci(res, draws=5000, seed=1)
+    >>> ci[["lhs", "op"]].values.tolist()
+    [['ind', ':=']]
+    >>> bool(ci.ci_lower.iloc[0] < ci.est.iloc[0] < ci.ci_upper.iloc[0])
+    True
+    """
+    if not 0.0 < level < 1.0:
+        raise SEMError(f"level={level} must be between 0 and 1 (e.g. 0.95).")
+    draws = int(draws)
+    if draws < 100:
+        raise SEMError(f"draws={draws} is too few for percentile limits; use at least 1000.")
+    pt = result.model.partable
+    if not (pt.op == ":=").any():
+        raise SEMError(
+            "the model has no defined parameters; add one such as 'ind := a*b' to the syntax "
+            "(with labelled paths) to get Monte Carlo intervals."
+        )
+    theta = np.asarray(result.theta, dtype=float)
+    vcov = np.asarray(getattr(result.vcov, "values", result.vcov), dtype=float)
+    if not np.all(np.isfinite(vcov)):
+        raise SEMError(
+            "the parameter covariance matrix has non-finite entries (the model may not be "
+            "identified); fix the model before asking for Monte Carlo intervals."
+        )
+    vals, vecs = np.linalg.eigh(0.5 * (vcov + vcov.T))
+    if vals.min() < -1e-8 * max(1.0, vals.max()):
+        raise SEMError(
+            "the parameter covariance matrix is not positive semi-definite; the model may not "
+            "be identified, so Monte Carlo intervals are not meaningful."
+        )
+    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    z = rng.standard_normal((draws, theta.size))
+    thetas = theta + z @ root.T
+    defs, values = _definitions_and_values(result, thetas)
+    sim = evaluate_definitions(defs, values)
+    _, values_hat = _definitions_and_values(result, theta[None, :])
+    est = evaluate_definitions(defs, values_hat)
+    alpha = (1.0 - level) / 2.0
+    rows = []
+    for name, expr in defs:
+        d = np.broadcast_to(sim[name], (draws,))
+        ok = np.isfinite(d)
+        lo, hi = np.quantile(d[ok], [alpha, 1.0 - alpha]) if ok.any() else (np.nan, np.nan)
+        rows.append(
+            {
+                "lhs": name,
+                "op": ":=",
+                "rhs": expr,
+                "est": float(np.asarray(est[name]).ravel()[0]),
+                "se_mc": float(np.std(d[ok], ddof=1)) if ok.sum() > 1 else np.nan,
+                "ci_lower": float(lo),
+                "ci_upper": float(hi),
+                "draws": int(ok.sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["lhs", "op", "rhs", "est", "se_mc", "ci_lower", "ci_upper", "draws"]
+    )
