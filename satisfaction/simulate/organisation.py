@@ -137,7 +137,7 @@ class Organisation:
         ``employee_id, unit, date, event`` with event in ``join``, ``exit_voluntary``,
         ``exit_involuntary``, ``supervisor_change``.
     units : DataFrame
-        ``unit, headcount_start, reform_month`` (``YYYY-MM`` or ``None``).
+        ``unit, headcount_start, reform_month`` (``YYYY-MM``; missing if the unit had no reform).
     truth : DataFrame
         ``name, value, description`` of every true effect.
     latent : DataFrame
@@ -506,7 +506,7 @@ def _customers(
 # --------------------------------------------------------------------------- truth
 
 
-def _truth(p: Mapping[str, float], icc_ex: float) -> pd.DataFrame:
+def _truth(p: Mapping[str, float], icc_ex: float, sd_ex: float) -> pd.DataFrame:
     rows = [
         (
             "reform_share",
@@ -561,12 +561,13 @@ def _truth(p: Mapping[str, float], icc_ex: float) -> pd.DataFrame:
         (
             "exit_ex",
             p["exit_ex"],
-            "H5: log-odds of voluntary exit per SD of the person's latent EX",
+            "H5: log-odds of voluntary exit per unit of the person's latent EX (about 1 SD, "
+            "see ex_individual_sd)",
         ),
         (
             "exit_odds_ratio",
             math.exp(p["exit_ex"]),
-            "H5: odds ratio of voluntary exit per SD of EX",
+            "H5: odds ratio of voluntary exit per unit of latent EX",
         ),
         ("exit_base", p["exit_base"], "monthly probability of voluntary exit at average EX"),
         ("exit_involuntary", p["exit_involuntary"], "monthly probability of involuntary exit"),
@@ -574,6 +575,12 @@ def _truth(p: Mapping[str, float], icc_ex: float) -> pd.DataFrame:
             "icc1_ex_latent",
             icc_ex,
             "ICC(1) of latent individual EX by unit (realised variance components of this seed)",
+        ),
+        (
+            "ex_individual_sd",
+            sd_ex,
+            "SD of an employee's latent EX (unit series of this seed plus person and occasion "
+            "effects): the latent scale is standardised to about 1",
         ),
         ("response_rate", p["response_rate"], "mean monthly pulse response propensity"),
     ]
@@ -740,7 +747,7 @@ def organisation(
         + p["ex_person_sd"] ** 2
         + p["ex_occasion_sd"] ** 2
     )
-    truth = _truth(p, var_unit / (var_unit + var_ind))
+    truth = _truth(p, var_unit / (var_unit + var_ind), math.sqrt(var_unit + var_ind))
     gen = dict(
         p, n_employees=int(n_employees), n_units=int(n_units), months=int(months), start=str(start)
     )
