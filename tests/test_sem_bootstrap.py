@@ -1,0 +1,326 @@
+"""Bootstrap and Monte Carlo intervals: against lavaan 0.6-14 and against known truths.
+
+Reference: ``tests/reference/polidem_boot.json`` from ``make_reference.R``:
+``set.seed(20260401); sem(model, data = polidem, se = "bootstrap", bootstrap = 1000)``
+with ``parameterEstimates(fit, boot.ci.type = "perc")`` and ``"bca.simple"``.
+
+Monte Carlo tolerance for comparing two bootstrap runs (ours with B = 2000, lavaan's with
+B = 1000, independent resamples): the sampling SD of an estimated 2.5% quantile is about
+``sqrt(.025 * .975 / B) / f(q)``; for a roughly normal bootstrap distribution with SD ``s``,
+``f(q) = phi(1.96) / s``, so SD = 0.0845 s / sqrt(B / 1000). The difference of the two runs
+has SD ``0.0845 s sqrt(1 + 1/2) = 0.104 s``; we allow 4.5 of those, ``0.47 s`` (s = lavaan's
+bootstrap SE of that parameter), for each of the 66 limits. Bootstrap SEs: the relative SD
+of an SD estimate is about ``sqrt((kurtosis - 1) / (4 B))``; with the heavy tails of variance
+estimates in n = 75 we allow 20%.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from satisfaction.errors import ConvergenceWarning, SEMError, SEMWarning
+from satisfaction.sem.bootstrap import (
+    _batched_ml,
+    _moments_batch,
+    bootstrap,
+    bootstrap_ci,
+)
+from satisfaction.sem.estimators import fit_ml
+from satisfaction.sem.model import Model
+from satisfaction.sem.montecarlo import evaluate_definitions, monte_carlo_ci
+
+REF = Path(__file__).parent / "reference"
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return json.loads((REF / "polidem_boot.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def polidem():
+    return pd.read_csv(REF / "data" / "polidem.csv")
+
+
+@pytest.fixture(scope="module")
+def fitted(ref, polidem):
+    model = Model.from_syntax(ref["syntax"], polidem.columns)
+    S = np.cov(polidem[model.observed].T, bias=True)
+    est = fit_ml(model, S, len(polidem), tol=1e-12)
+    assert est.converged
+    return model, est.theta
+
+
+@pytest.fixture(scope="module")
+def boot2000(fitted, polidem):
+    model, theta = fitted
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = bootstrap(model, polidem, theta, B=2000, seed=20260401)
+    return res, caught
+
+
+def test_percentile_intervals_agree_with_lavaan(boot2000, ref):
+    """Every free and defined parameter: limits within 0.47 lavaan-SE (4.5 MC SDs)."""
+    res, _ = boot2000
+    lav = pd.DataFrame(ref["estimates"])
+    ci = res.ci
+    assert len(ci) == int(((lav.se > 0) | (lav.op == ":=")).sum())
+    worst = 0.0
+    for k, row in ci.iterrows():
+        lr = lav.iloc[k]
+        assert (lr.lhs, lr.op, lr.rhs.replace(" ", "")) == (
+            row.lhs,
+            row.op,
+            row.rhs.replace(" ", ""),
+        )
+        assert row.est == pytest.approx(lr.est, abs=1e-4)
+        tol = 0.47 * lr.se
+        for ours, theirs in (("ci_lower", "ci.lower"), ("ci_upper", "ci.upper")):
+            worst = max(worst, abs(row[ours] - lr[theirs]) / lr.se)
+            assert row[ours] == pytest.approx(lr[theirs], abs=tol), (row.lhs, row.op, row.rhs, ours)
+        assert row.se == pytest.approx(lr.se, rel=0.20), (row.lhs, row.op, row.rhs)
+    assert worst < 0.47
+    ind = ci[ci.lhs == "ind"].iloc[0]
+    assert 0.4 < ind.ci_lower < 0.75 and 1.75 < ind.ci_upper < 2.15
+
+
+def test_failed_and_inadmissible_counts_like_lavaan(boot2000, ref):
+    """lavaan: 0 failed, 312 of 1000 nonadmissible (negative dem65 variance and others)."""
+    res, caught = boot2000
+    assert res.n_failed == 0
+    # binomial MC error of the difference of two rates: sd = sqrt(p q (1/1000 + 1/2000))
+    p = ref["bootstrap_nonadmissible"] / ref["bootstrap_R"]
+    sd = np.sqrt(p * (1 - p) * (1 / 1000 + 1 / 2000))
+    assert abs(res.n_inadmissible / res.B - p) < 4 * sd
+    assert any(
+        "bootstrap runs resulted in nonadmissible solutions" in str(w.message) for w in caught
+    )
+    assert res.thetas.shape == (2000, len(res.se))  # inadmissible ones are kept, as lavaan
+
+
+def test_bca_simple_agrees_with_lavaan(fitted, polidem, boot2000, ref):
+    res, _ = boot2000
+    model, theta = fitted
+    lav = pd.DataFrame(ref["estimates_bca_simple"])
+    allboot = np.column_stack([res.thetas, res.defined])
+    est = np.concatenate([theta, [res.ci.est[res.ci.lhs == n].iloc[0] for n in res.defined_names]])
+    lim = bootstrap_ci(allboot, est, "bca.simple")
+    rows = list(res.ci.index)
+    for j, k in enumerate(rows):
+        lr = lav.iloc[k]
+        tol = 0.5 * lr.se  # bias correction moves the limits into sparser tails
+        assert lim[j, 0] == pytest.approx(lr["ci.lower"], abs=tol)
+        assert lim[j, 1] == pytest.approx(lr["ci.upper"], abs=tol)
+
+
+def test_batched_solution_equals_single_fits(fitted, polidem):
+    """The batched solver reaches the same optimum as looping the single-fit solver."""
+    model, theta = fitted
+    x = polidem[model.observed].to_numpy(float)
+    n = len(x)
+    w = np.random.default_rng(5).multinomial(n, np.full(n, 1 / n), size=40).astype(float)
+    means, S = _moments_batch(x, w, np.full(40, float(n)))
+    idx = np.random.default_rng(5).multinomial  # noqa: F841 - documents the resampling
+    np.testing.assert_allclose(S[3], np.cov(np.repeat(x, w[3].astype(int), axis=0).T, bias=True))
+    th, conv, _ = _batched_ml(model, S, None, theta, None, tol=1e-10)
+    assert conv.all()
+    for b in range(40):
+        single = fit_ml(model, S[b], n, theta0=theta, tol=1e-12)
+        np.testing.assert_allclose(th[b], single.theta, atol=2e-6)
+
+
+def test_batched_solver_with_meanstructure_and_fixed_x(polidem):
+    model = Model.from_syntax(
+        "y5 ~ a*x1 + x2\ny6 ~ b*y5 + x1\nind := a*b", polidem.columns, meanstructure=True
+    )
+    x = polidem[model.observed].to_numpy(float)
+    n = len(x)
+    w = np.random.default_rng(9).multinomial(n, np.full(n, 1 / n), size=12).astype(float)
+    means, S = _moments_batch(x, w, np.full(12, float(n)))
+    exo = np.stack([model.exo_values(S[b], means[b]) for b in range(12)])
+    full = model.with_sample(np.cov(x.T, bias=True), x.mean(0))
+    theta = fit_ml(full, np.cov(x.T, bias=True), n, x.mean(0)).theta
+    th, conv, _ = _batched_ml(model, S, means, theta, exo, tol=1e-10)
+    assert conv.all()
+    for b in range(12):
+        single = fit_ml(model.with_sample(S[b], means[b]), S[b], n, means[b], theta, tol=1e-12)
+        np.testing.assert_allclose(th[b], single.theta, atol=1e-6)
+
+
+def test_same_seed_same_result(fitted, polidem):
+    model, theta = fitted
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = bootstrap(model, polidem, theta, B=200, seed=7)
+        b = bootstrap(model, polidem, theta, B=200, seed=7, n_jobs=2)
+        c = bootstrap(model, polidem, theta, B=200, seed=8)
+    np.testing.assert_allclose(a.thetas, b.thetas, atol=1e-12)
+    pd.testing.assert_frame_equal(a.ci, b.ci)
+    assert not np.allclose(a.thetas, c.thetas)
+
+
+def test_failed_resamples_are_counted_and_dropped():
+    """A variable that is nonzero in one row only: resamples without that row have a
+    singular covariance matrix (P = (1 - 1/n)^n, about 37%) and must fail."""
+    rng = np.random.default_rng(1)
+    n = 60
+    x = rng.normal(size=n)
+    data = pd.DataFrame({"x": x, "y": 0.5 * x + rng.normal(size=n), "z": np.zeros(n)})
+    data.loc[0, "z"] = 1.0
+    model = Model.from_syntax("y ~ x + z", data.columns)
+    S = np.cov(data[model.observed].T, bias=True)
+    full = model.with_sample(S)
+    theta = fit_ml(full, S, n).theta
+    with pytest.warns(ConvergenceWarning, match="bootstrap runs failed or did not converge"):
+        res = bootstrap(model, data, theta, B=300, seed=3)
+    assert 0.25 * 300 < res.n_failed < 0.5 * 300
+    assert res.thetas.shape[0] == 300 - res.n_failed
+    assert np.isfinite(res.thetas).all()
+    assert f"{res.n_failed} bootstrap runs failed or did not converge." in res.warnings
+
+
+def test_interval_types_and_errors(fitted, polidem):
+    model, theta = fitted
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SEMWarning)
+        perc = bootstrap(model, polidem, theta, B=200, seed=2, ci_type="perc")
+        bca = bootstrap(model, polidem, theta, B=200, seed=2, ci_type="bca")
+        norm = bootstrap(model, polidem, theta, B=200, seed=2, ci_type="norm")
+    # same resamples, same SEs; BCa shifts the limits, norm is symmetric around est - bias
+    np.testing.assert_allclose(perc.se, bca.se)
+    assert not np.allclose(perc.ci.ci_lower, bca.ci.ci_lower)
+    mid = (norm.ci.ci_lower + norm.ci.ci_upper) / 2
+    bias = np.concatenate([perc.thetas, perc.defined], axis=1).mean(0) - perc.ci.est.to_numpy()
+    np.testing.assert_allclose(mid, perc.ci.est - bias, atol=1e-10)
+    with pytest.raises(SEMError, match="ci_type"):
+        bootstrap(model, polidem, theta, B=10, ci_type="student")
+    with pytest.raises(SEMError, match="too few"):
+        bootstrap(model, polidem, theta, B=1)
+
+
+def test_norm_inter_matches_boot_package():
+    """boot::norm.inter: integer ranks give order statistics, else normal-scale interpolation."""
+    t = np.arange(1.0, 1000.0)  # R = 999: (R + 1) * 0.025 = 25 exactly
+    lim = bootstrap_ci(t[:, None], np.array([500.0]), "perc")
+    # (as in R, (1 - .95) / 2 * 1000 is not exactly 25, so the rank is interpolated)
+    assert lim[0, 0] == pytest.approx(25.0) and lim[0, 1] == pytest.approx(975.0)
+    lim = bootstrap_ci(t[:, None], np.array([500.0]), "perc", level=0.9)
+    assert lim[0, 0] == pytest.approx(50.0) and lim[0, 1] == pytest.approx(950.0)
+    t2 = np.random.default_rng(0).normal(size=(20000, 1))
+    lo, hi = bootstrap_ci(t2, np.array([0.0]), "perc")[0]
+    assert lo == pytest.approx(np.quantile(t2, 0.025), abs=0.01)
+    assert hi == pytest.approx(np.quantile(t2, 0.975), abs=0.01)
+
+
+def test_fit_with_bootstrap_fills_every_parameter(ref, polidem):
+    from satisfaction.sem.fit import fit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SEMWarning)
+        res = fit(ref["syntax"], polidem, se="bootstrap", bootstrap=200, seed=11)
+    est = res.estimates
+    free = est.se > 0
+    assert free.sum() == 33  # 31 free parameters and 2 defined ones
+    assert est.loc[free, "ci_lower"].lt(est.loc[free, "est"]).all()
+    assert est.loc[free, "ci_upper"].gt(est.loc[free, "est"]).all()
+    ind = est[est.lhs == "ind"].iloc[0]
+    assert 0.2 < ind.se < 0.5
+
+
+# ----------------------------------------------------------------------------- Monte Carlo
+
+
+def _fake_result(theta, vcov, definitions, labels=("a", "b", "c")):
+    rows = [
+        {"lhs": "m", "op": "~", "rhs": "x", "label": labels[i], "free": i + 1, "value": np.nan}
+        for i in range(len(theta))
+    ]
+    rows += [
+        {"lhs": name, "op": ":=", "rhs": expr, "label": name, "free": 0, "value": np.nan}
+        for name, expr in definitions
+    ]
+    model = SimpleNamespace(partable=pd.DataFrame(rows))
+    return SimpleNamespace(model=model, theta=np.asarray(theta, float), vcov=np.asarray(vcov))
+
+
+def test_monte_carlo_product_matches_simulated_truth():
+    """a ~ N(.4, .1^2), b ~ N(.3, .08^2) independent: the interval of a*b is the 2.5/97.5%
+    quantiles of the product distribution (Preacher & Selig 2012); mean a*b, variance
+    a^2 sb^2 + b^2 sa^2 + sa^2 sb^2 (Goodman 1960)."""
+    theta, sa, sb = np.array([0.4, 0.3]), 0.1, 0.08
+    res = _fake_result(theta, np.diag([sa**2, sb**2]), [("ind", "a*b")])
+    mc = monte_carlo_ci(res, draws=200000, seed=1)
+    row = mc.iloc[0]
+    assert list(mc.columns) == ["lhs", "op", "rhs", "est", "se_mc", "ci_lower", "ci_upper", "draws"]
+    assert row.est == pytest.approx(0.12)
+    sd = np.sqrt(0.4**2 * sb**2 + 0.3**2 * sa**2 + sa**2 * sb**2)
+    assert row.se_mc == pytest.approx(sd, rel=0.01)
+    rng = np.random.default_rng(99)
+    prod = rng.normal(0.4, sa, 2_000_000) * rng.normal(0.3, sb, 2_000_000)
+    lo, hi = np.quantile(prod, [0.025, 0.975])
+    assert row.ci_lower == pytest.approx(lo, abs=0.002)
+    assert row.ci_upper == pytest.approx(hi, abs=0.002)
+    # the product distribution is skewed: the interval is not symmetric around a*b
+    assert (row.ci_upper - row.est) > (row.est - row.ci_lower)
+
+
+def test_monte_carlo_agrees_with_delta_method_for_large_n():
+    """Tiny SEs (large n): the MC interval equals est -+ 1.96 delta-method SE."""
+    theta = np.array([0.5, 0.4, 0.2])
+    vcov = np.array([[1e-4, 2e-5, 0], [2e-5, 1e-4, 0], [0, 0, 4e-5]])
+    res = _fake_result(theta, vcov, [("ind", "a*b"), ("total", "c + ind")])
+    mc = monte_carlo_ci(res, draws=100000, seed=2).set_index("lhs")
+    for name, grad in (("ind", [0.4, 0.5, 0]), ("total", [0.4, 0.5, 1.0])):
+        g = np.array(grad)
+        se = np.sqrt(g @ vcov @ g)
+        est = mc.loc[name, "est"]
+        assert mc.loc[name, "se_mc"] == pytest.approx(se, rel=0.02)
+        assert mc.loc[name, "ci_lower"] == pytest.approx(est - 1.959964 * se, abs=0.05 * se)
+        assert mc.loc[name, "ci_upper"] == pytest.approx(est + 1.959964 * se, abs=0.05 * se)
+
+
+def test_monte_carlo_on_a_fitted_model(ref, polidem):
+    from satisfaction.sem.fit import fit
+
+    res = fit(ref["syntax"], polidem)
+    a = monte_carlo_ci(res, draws=20000, seed=4)
+    b = monte_carlo_ci(res, draws=20000, seed=4)
+    pd.testing.assert_frame_equal(a, b)
+    ind = a.set_index("lhs").loc["ind"]
+    delta = res.estimates.set_index("lhs").loc["ind"]
+    assert ind.est == pytest.approx(delta.est)
+    assert ind.se_mc == pytest.approx(delta.se, rel=0.05)
+    # lavaan's bootstrap interval (0.571, 1.923) and the MC interval agree roughly
+    assert ind.ci_lower == pytest.approx(0.571, abs=0.1)
+    assert ind.ci_upper == pytest.approx(1.923, abs=0.1)
+
+
+def test_monte_carlo_errors():
+    res = _fake_result([0.5, 0.4], np.eye(2) * 0.01, [])
+    with pytest.raises(SEMError, match="no defined parameters"):
+        monte_carlo_ci(res)
+    res = _fake_result([0.5, 0.4], np.eye(2) * 0.01, [("ind", "a*b")])
+    with pytest.raises(SEMError, match="level"):
+        monte_carlo_ci(res, level=1.5)
+    with pytest.raises(SEMError, match="too few"):
+        monte_carlo_ci(res, draws=10)
+
+
+def test_evaluate_definitions_is_safe_and_vectorised():
+    vals = {"a": np.array([1.0, 4.0]), "b": 2.0}
+    out = evaluate_definitions([("x", "sqrt(a) * b^2"), ("y", "-x / 2 + exp(0)")], vals)
+    np.testing.assert_allclose(out["x"], [4.0, 8.0])
+    np.testing.assert_allclose(out["y"], [-1.0, -3.0])
+    for bad in ("__import__('os').system('true')", "a.real", "[a, b]", "a if b else 2"):
+        with pytest.raises(SEMError):
+            evaluate_definitions([("z", bad)], vals)
+    with pytest.raises(SEMError, match="not a parameter label"):
+        evaluate_definitions([("z", "a * q")], vals)
