@@ -1,11 +1,14 @@
 """Robust ML (MLM, MLR) against lavaan 0.6-14.
 
-Reference: ``tests/reference/hs_cfa_mlm.json``, ``hs_cfa_mlr.json`` and
-``hs_cfa_mlr_means.json``, written by ``tests/reference/make_reference.R``::
+Reference: ``tests/reference/hs_cfa_mlm.json``, ``hs_cfa_mlr.json``,
+``hs_cfa_mlr_means.json``, ``polidem_x_mlm.json`` and ``polidem_x_mlr.json``, written by
+``tests/reference/make_reference.R``::
 
     cfa(model, data = hs, estimator = "MLM")
     cfa(model, data = hs, estimator = "MLR")
     cfa(model, data = hs, estimator = "MLR", meanstructure = TRUE)
+    sem("dem60 =~ y1 + y2 + y3 + y4; dem60 ~ x1 + x2", data = polidem, estimator = "MLM")
+    sem(same, estimator = "MLR")       # exogenous covariates, fixed.x = TRUE
 
 Tolerance reached: estimates, SEs, std_all 1e-6; scaled chi-square 2e-5 (absolute, on a
 statistic near 80), every scaled/robust fit measure 1e-7. The tests assert 1e-4, well
@@ -62,10 +65,10 @@ SCALED = [
     "rmsea_ci_upper_robust",
     "rmsea_pvalue_robust",
     "srmr",
-    "logl",
-    "aic",
-    "bic",
 ]
+
+#: computed by the engine (sem/measures.py), the same for ML and robust ML
+LIKELIHOOD = ["logl", "unrestricted_logl", "aic", "bic"]
 
 
 def load(case: str) -> dict:
@@ -88,9 +91,14 @@ def lavaan_theta(model: Model, ref: dict) -> np.ndarray:
     return theta
 
 
-@pytest.fixture(scope="module", params=["hs_cfa_mlm", "hs_cfa_mlr", "hs_cfa_mlr_means"])
+POLIDEM = pd.read_csv(REF / "data" / "polidem.csv")
+CASES = ["hs_cfa_mlm", "hs_cfa_mlr", "hs_cfa_mlr_means", "polidem_x_mlm", "polidem_x_mlr"]
+
+
+@pytest.fixture(scope="module", params=CASES)
 def case(request):
     ref = load(request.param)
+    data = POLIDEM if request.param.startswith("polidem") else HS
     kw = {"estimator": ref["options"]["estimator"]}
     kind = "MLM" if ref["options"]["test"] == "satorra.bentler" else "MLR"
     kw["estimator"] = kind
@@ -98,8 +106,8 @@ def case(request):
         kw["meanstructure"] = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = fit(ref["syntax"], HS, **kw)
-    return ref, res, kind
+        res = fit(ref["syntax"], data, **kw)
+    return ref, res, kind, data
 
 
 def test_vech_order_is_the_engines():
@@ -111,7 +119,7 @@ def test_vech_order_is_the_engines():
 
 
 def test_estimates_match_lavaan(case):
-    ref, res, _ = case
+    ref, res, _, _ = case
     want = reference_table(ref)
     got = res.estimates.merge(want, on=["lhs", "op", "rhs"], suffixes=("", "_lav"))
     assert len(got) == len(want)
@@ -122,19 +130,31 @@ def test_estimates_match_lavaan(case):
 
 
 def test_scaled_fit_measures_match_lavaan(case):
-    ref, res, _ = case
+    ref, res, _, _ = case
     fm = res.fit_measures
     for name in SCALED:
         lav = ref["fit_measures"][name.replace("_", ".")]
         assert fm[name] == pytest.approx(lav, abs=1e-4, rel=1e-6), name
 
 
+def test_likelihood_measures_match_lavaan(case):
+    ref, res, _, _ = case
+    if res.model.has_exo:
+        pytest.xfail(
+            "the engine's logl with fixed.x covariates is not lavaan's yet (-855.15 vs "
+            "-696.06 on polidem_x): reported to the sem core"
+        )
+    for name in LIKELIHOOD:
+        lav = ref["fit_measures"][name.replace("_", ".")]
+        assert res.fit_measures[name] == pytest.approx(lav, abs=1e-3), name
+
+
 def test_robust_vcov_at_lavaan_estimates_is_exact(case):
     """With lavaan's theta, the sandwich and the trace of U Gamma are lavaan's to 1e-8."""
-    ref, res, kind = case
+    ref, res, kind, data = case
     model = res.model
     theta = lavaan_theta(model, ref)
-    vcov, test = robust_vcov(model, theta, HS, kind)
+    vcov, test = robust_vcov(model, theta, data, kind)
     se = np.sqrt(np.diag(vcov))
     table = reference_table(ref).set_index(["lhs", "op", "rhs"])
     pt = model.partable

@@ -124,7 +124,9 @@ def _h1_weight(sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
     return out
 
 
-def adf_gamma(x: np.ndarray, meanstructure: bool = False) -> np.ndarray:
+def adf_gamma(
+    x: np.ndarray, meanstructure: bool = False, x_idx: np.ndarray | list | None = None
+) -> np.ndarray:
     """Asymptotic covariance matrix of the sample moments from fourth-order moments.
 
     Parameters
@@ -134,6 +136,11 @@ def adf_gamma(x: np.ndarray, meanstructure: bool = False) -> np.ndarray:
     meanstructure : bool, default False
         Include the means (first ``p`` rows/columns) as lavaan does when the model has a
         mean structure.
+    x_idx : sequence of int, optional
+        Columns of exogenous covariates whose moments are fixed to the sample values
+        (lavaan's ``fixed.x = TRUE``): Gamma is then that of the moments conditional on
+        them, ``z(y) - z(yhat)`` with ``yhat`` the least-squares prediction of the other
+        columns from the covariates, as in lavaan's ``lav_samplestats_Gamma()``.
 
     Returns
     -------
@@ -159,13 +166,46 @@ def adf_gamma(x: np.ndarray, meanstructure: bool = False) -> np.ndarray:
     True
     """
     x = np.asarray(x, dtype=float)
-    xc = x - x.mean(axis=0)
     r, c = _vech_pairs(x.shape[1])
-    z = xc[:, r] * xc[:, c]
-    if meanstructure:
-        z = np.hstack([xc, z])
+
+    def moments(y: np.ndarray) -> np.ndarray:
+        yc = y - y.mean(axis=0)
+        z = yc[:, r] * yc[:, c]
+        return np.hstack([y, z]) if meanstructure else z
+
+    z = moments(x)
+    if x_idx is not None and len(x_idx):
+        x_idx = np.asarray(x_idx, dtype=int)
+        y_idx = np.setdiff1d(np.arange(x.shape[1]), x_idx)
+        design = np.column_stack([np.ones(len(x)), x[:, x_idx]])
+        coef, *_ = np.linalg.lstsq(design, x[:, y_idx], rcond=None)
+        yhat = x.copy()
+        yhat[:, y_idx] = design @ coef
+        z = z - moments(yhat)
     zc = z - z.mean(axis=0)
     return zc.T @ zc / x.shape[0]
+
+
+def _not_x_mask(p: int, x_idx, meanstructure: bool) -> np.ndarray:
+    """True for the moments that are not pure-covariate ones (lavaan's eliminate.pstar.idx)."""
+    r, c = _vech_pairs(p)
+    isx = np.zeros(p, dtype=bool)
+    if x_idx is not None and len(x_idx):
+        isx[np.asarray(x_idx, dtype=int)] = True
+    keep = ~(isx[r] & isx[c])
+    if meanstructure:
+        keep = np.concatenate([~isx, keep])
+    return keep
+
+
+def _exo_indices(model: Any) -> np.ndarray:
+    """Positions (in ``model.observed``) of exogenous covariates with fixed.x moments."""
+    if not getattr(model, "has_exo", False):
+        return np.array([], dtype=int)
+    pt = model.partable
+    rows = pt[pt["exo"].astype(bool) & (pt["op"] == "~~")]
+    names = set(rows["lhs"]) | set(rows["rhs"])
+    return np.array([k for k, v in enumerate(model.observed) if v in names], dtype=int)
 
 
 def _casewise_scores(
@@ -249,37 +289,54 @@ def _hessian_from_gradient(grad, theta: np.ndarray, h: float = 1e-6) -> np.ndarr
 
 
 class _Independence:
-    """The baseline (independence) model: free variances (and free means), no covariances."""
+    """The baseline (independence) model: free variances (and means), no covariances.
 
-    def __init__(self, p: int, meanstructure: bool):
+    Exogenous covariates (fixed.x) keep their sample variances, covariances and means,
+    as in lavaan's independence model.
+    """
+
+    def __init__(self, s: np.ndarray, ybar: np.ndarray, meanstructure: bool, x_idx):
+        p = s.shape[0]
         self.p = p
         self.meanstructure = meanstructure
-        r, c = _vech_pairs(p)
-        self._diag_rows = np.flatnonzero(r == c)
-        self.n_free = p + (p if meanstructure else 0)
+        isx = np.zeros(p, dtype=bool)
+        isx[np.asarray(x_idx, dtype=int)] = True
+        self.free_var = np.flatnonzero(~isx)
+        self._sigma0 = np.zeros((p, p))
+        self._sigma0[np.ix_(isx, isx)] = s[np.ix_(isx, isx)]
+        self._mu0 = np.where(isx, ybar, 0.0)
+        nv = len(self.free_var)
+        self.n_free = nv * (2 if meanstructure else 1)
+        self.start = np.r_[np.diag(s)[self.free_var], ybar[self.free_var]][: self.n_free]
 
     def implied(self, theta):
-        p = self.p
-        sigma = np.diag(theta[:p])
-        mu = theta[p:] if self.meanstructure else None
+        nv = len(self.free_var)
+        sigma = self._sigma0.copy()
+        sigma[self.free_var, self.free_var] = theta[:nv]
+        mu = None
+        if self.meanstructure:
+            mu = self._mu0.copy()
+            mu[self.free_var] = theta[nv:]
         return sigma, mu
 
     def jacobian(self, theta):
-        p = self.p
-        r, _ = _vech_pairs(p)
+        p, nv = self.p, len(self.free_var)
+        r, c = _vech_pairs(p)
+        pos = {(i, j): k for k, (i, j) in enumerate(zip(r, c, strict=True))}
         jac_s = np.zeros((len(r), self.n_free))
-        jac_s[self._diag_rows, np.arange(p)] = 1.0
+        for k, v in enumerate(self.free_var):
+            jac_s[pos[(v, v)], k] = 1.0
         jac_m = None
         if self.meanstructure:
             jac_m = np.zeros((p, self.n_free))
-            jac_m[:, p:] = np.eye(p)
+            jac_m[self.free_var, nv + np.arange(nv)] = 1.0
         return jac_s, jac_m
 
 
 # --------------------------------------------------------------------------------------
 # the robust pieces
 # --------------------------------------------------------------------------------------
-def _robust_parts(model, theta, x, kind, s, ybar):
+def _robust_parts(model, theta, x, kind, s, ybar, x_idx):
     """Return (vcov, trace_ugamma) for one model (the target or the baseline)."""
     n = x.shape[0]
     meanstructure = getattr(model, "meanstructure", False)
@@ -287,9 +344,13 @@ def _robust_parts(model, theta, x, kind, s, ybar):
     if not meanstructure:
         mu = ybar
     delta = _delta(model, theta)
-    gamma = adf_gamma(x, meanstructure)
+    gamma = adf_gamma(x, meanstructure, x_idx)
+    keep = _not_x_mask(x.shape[1], x_idx, meanstructure)
+    drop = ~keep
     if kind == "MLM":
         w = _h1_weight(sigma, meanstructure)
+        w[drop, :] = 0.0
+        w[:, drop] = 0.0
         wd = w @ delta
         info = delta.T @ wd
         info_inv = _inv(info, "expected information")
@@ -306,10 +367,13 @@ def _robust_parts(model, theta, x, kind, s, ybar):
     hess = _hessian_from_gradient(grad, np.asarray(theta, dtype=float))
     hess_inv = _inv(hess, "observed information (Hessian)")
     scores = _casewise_scores(x, sigma, mu, meanstructure)
+    scores[:, drop] = 0.0
     b1 = scores.T @ scores / n
     b0 = delta.T @ b1 @ delta
     vcov = hess_inv @ b0 @ hess_inv / n
     a1 = _h1_weight(s, meanstructure)  # unstructured h1 information at the sample moments
+    a1[drop, :] = 0.0
+    a1[:, drop] = 0.0
     trace_h1 = float(np.sum(a1 * gamma))  # tr(B1 A1^-1) with B1 = A1 Gamma A1
     trace_h0 = float(np.sum(b0 * hess_inv))
     return vcov, trace_h1 - trace_h0
@@ -593,19 +657,21 @@ def robust_vcov(
     meanstructure = bool(getattr(model, "meanstructure", False))
     ybar = x.mean(axis=0)
     s = np.cov(x, rowvar=False, bias=True)
-    vcov, trace = _robust_parts(model, theta, x, kind, s, ybar)
+    x_idx = _exo_indices(model)
+    nx = len(x_idx)
+    vcov, trace = _robust_parts(model, theta, x, kind, s, ybar, x_idx)
 
     sigma, mu = model.implied(theta)
     chisq = 2 * n * _fml(sigma, mu if meanstructure else ybar, s, ybar, meanstructure)
-    n_moments = p * (p + 1) // 2 + (p if meanstructure else 0)
+    n_moments = p * (p + 1) // 2 - nx * (nx + 1) // 2 + ((p - nx) if meanstructure else 0)
     df = n_moments - theta.size
 
-    base = _Independence(p, meanstructure)
-    theta_b = np.r_[np.diag(s), ybar] if meanstructure else np.diag(s).copy()
-    _, trace_b = _robust_parts(base, theta_b, x, kind, s, ybar)
+    base = _Independence(s, ybar, meanstructure, x_idx)
+    theta_b = base.start
+    _, trace_b = _robust_parts(base, theta_b, x, kind, s, ybar, x_idx)
     sig_b, mu_b = base.implied(theta_b)
     chisq_b = 2 * n * _fml(sig_b, mu_b if meanstructure else ybar, s, ybar, meanstructure)
-    df_b = p * (p - 1) // 2
+    df_b = p * (p - 1) // 2 - nx * (nx - 1) // 2
 
     test: dict[str, float] = {
         "chisq": float(chisq),

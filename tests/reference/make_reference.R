@@ -142,6 +142,20 @@ for (est in c("GLS", "ULS")) {
     case_json(nm, fit, polidem_model, sprintf('sem(model, data = polidem, estimator = "%s")', est))
   }
 }
+# robust ML with exogenous observed covariates (fixed.x = TRUE: their moments are fixed
+# to the sample values and Gamma is conditional on them)
+polidem_x_model <- "
+dem60 =~ y1 + y2 + y3 + y4
+dem60 ~ x1 + x2
+"
+for (est in c("MLM", "MLR")) {
+  nm <- paste0("polidem_x_", tolower(est))
+  if (want(nm)) {
+    fit <- sem(polidem_x_model, data = polidem, estimator = est)
+    case_json(nm, fit, polidem_x_model,
+              sprintf('sem(model, data = polidem, estimator = "%s")', est))
+  }
+}
 if (want("polidem_boot")) {
   set.seed(20260401)
   t <- system.time(fit <- sem(polidem_model, data = polidem, se = "bootstrap",
