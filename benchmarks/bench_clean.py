@@ -10,10 +10,12 @@ a fresh subprocess:
 * ours: ``read_export`` + ``clean`` + ``scales.score`` (mean of the answered
   items per construct).
 
-Peak memory is the subprocess's peak resident set size from
-``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (tracemalloc misses pyarrow's
-allocations and slows pandas down); it includes the interpreter and imports,
-which are also reported (``import-only``) so they can be subtracted.
+Peak memory is the subprocess's peak resident set size, ``VmHWM`` from
+``/proc/self/status`` (falling back to ``resource.getrusage(RUSAGE_SELF).ru_maxrss``
+off Linux; tracemalloc misses pyarrow's allocations and slows pandas down). It
+includes the interpreter and imports, which are also reported so they can be
+subtracted. The file is generated in a subprocess too, so no measurement
+inherits the generator's memory.
 
 Targets: time ratio ours / baseline <= 2; peak memory <= 4 x the cleaned frame.
 
@@ -136,25 +138,39 @@ def generate(path: Path, n: int, seed: int = 20260101) -> dict:
     }
 
 
-BASELINE = """
-import json, resource, sys, time
+PEAK = """
+import resource
+
+def peak_mb():
+    try:  # the process's own high-water mark (Linux): not inherited from the parent at fork
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+BASELINE = PEAK + """
+import json, sys, time
 import pandas as pd
 t0 = time.perf_counter()
 df = pd.read_csv(sys.argv[1], sep=";", encoding="cp1252", engine="pyarrow")
 seconds = time.perf_counter() - t0
 print(json.dumps({"seconds": seconds, "rows": len(df),
                   "frame_mb": df.memory_usage(deep=True).sum() / 2**20,
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "maxrss_mb": peak_mb()}))
 """
 
-OURS = """
-import json, resource, sys, time
+OURS = PEAK + """
+import json, sys, time
 sys.path.insert(0, sys.argv[2])
 import pandas as pd
 import satisfaction as sat
 from bench_clean import bench_instrument
 inst = bench_instrument()
-import_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+import_mb = peak_mb()
 t0 = time.perf_counter()
 ex = sat.read_export(sys.argv[1], inst)
 t1 = time.perf_counter()
@@ -177,7 +193,16 @@ print(json.dumps({"read": t1 - t0, "clean": t2 - t1, "score": t3 - t2, "seconds"
                   "log_mb": cleaned.log.memory_usage(deep=True).sum() / 2**20,
                   "import_mb": import_mb, "counts": counts, "encoding": ex.report.encoding,
                   "sep": ex.report.sep,
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "maxrss_mb": peak_mb()}))
+"""
+
+
+GENERATE = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from bench_clean import generate
+print(json.dumps(generate(Path(sys.argv[1]), int(sys.argv[2]))))
 """
 
 
@@ -196,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_clean_") as tmp:
         path = Path(tmp) / "pulse_big.csv"
         t0 = time.perf_counter()
-        truth = generate(path, args.rows)
+        truth = _run(GENERATE, str(path), str(args.rows), str(Path(__file__).resolve().parent))
         size_mb = path.stat().st_size / 2**20
         print(f"generated {args.rows:,} rows x {N_ITEMS} items, {size_mb:,.0f} MB cp1252 ';' CSV "
               f"in {time.perf_counter() - t0:.1f} s")

@@ -909,6 +909,6 @@ def write_processed(frame: pd.DataFrame, name: str, *, directory: str | Path | N
                          "never modified; write to data/processed (the default)")
     target_dir.mkdir(parents=True, exist_ok=True)
     out = target_dir / (name if name.endswith(".parquet") else f"{name}.parquet")
-    frame.to_parquet(out, index=not isinstance(frame.index, pd.RangeIndex))
+    frame.to_parquet(out, index=None)  # a RangeIndex (and its name) is kept as metadata
     return out
 

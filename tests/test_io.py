@@ -1,0 +1,195 @@
+"""read_export and write_processed: dialect sniffing, column matching, clear errors.
+
+The malformed exports live in ``tests/bad_inputs/`` (made by ``make_fixtures.py``);
+``bad_cases.py`` says what each must give.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import satisfaction as sat
+from satisfaction import config
+from satisfaction.errors import CleaningError, InputError
+
+BAD = Path(__file__).resolve().parent / "bad_inputs"
+_spec = importlib.util.spec_from_file_location("_bad_cases", BAD / "bad_cases.py")
+bad_cases = importlib.util.module_from_spec(_spec)
+sys.modules["_bad_cases"] = bad_cases
+_spec.loader.exec_module(bad_cases)
+CASES = bad_cases.CASES
+INST = sat.default_instrument()
+ERRORS = {"InputError": InputError, "CleaningError": CleaningError}
+
+
+def test_there_are_at_least_30_bad_input_files():
+    files = {c.file for c in CASES}
+    assert len(files) >= 30
+    for name in files:
+        assert (BAD / name).exists(), f"fixture {name} is missing: run make_fixtures.py"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case):
+    path = BAD / case.file
+    if case.error is not None and case.stage == "read":
+        kind, pattern = case.error
+        with pytest.raises(ERRORS[kind]) as info:
+            sat.read_export(path, INST, **case.read)
+        message = str(info.value)
+        assert re.search(pattern, message), message
+        assert str(path) in message, f"the file is not named: {message}"
+        for text in case.where:
+            assert text in message, f"{text!r} not in: {message}"
+        assert "\n" not in message and "Traceback" not in message
+        return
+    export = sat.read_export(path, INST, **case.read)
+    if case.error is not None:
+        kind, pattern = case.error
+        with pytest.raises(ERRORS[kind]) as info:
+            sat.clean(export.data, INST, **(case.clean or {}))
+        message = str(info.value)
+        assert re.search(pattern, message), message
+        for text in case.where:
+            assert text in message, f"{text!r} not in: {message}"
+        return
+    before = export.data.copy()
+    cleaned = sat.clean(export.data, INST, **(case.clean or {}))
+    pd.testing.assert_frame_equal(export.data, before)
+    dropped = int((cleaned.log["action"] == "drop").sum())
+    assert len(export.data) == len(cleaned.data) + dropped
+    case.check(export, cleaned)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(InputError, match=r"does not exist"):
+        sat.read_export(tmp_path / "nope.csv", INST)
+    with pytest.raises(InputError, match=r"is a folder"):
+        sat.read_export(tmp_path, INST)
+
+
+def test_unknown_extension(tmp_path):
+    p = tmp_path / "answers.sav"
+    p.write_bytes(b"$FL2")
+    with pytest.raises(InputError, match=r"extension '.sav'.*format='csv'"):
+        sat.read_export(p, INST)
+
+
+def test_bad_options():
+    with pytest.raises(InputError, match="unknown="):
+        sat.read_export(BAD / "semicolon_cp1252.csv", INST, unknown="drop")
+    with pytest.raises(InputError, match="missing="):
+        sat.read_export(BAD / "semicolon_cp1252.csv", INST, missing="drop")
+    with pytest.raises(InputError, match="must be an Instrument"):
+        sat.read_export(BAD / "semicolon_cp1252.csv", "default")
+
+
+def test_without_instrument_columns_are_read_as_they_are():
+    ex = sat.read_export(BAD / "semicolon_cp1252.csv")
+    assert ex.report.items == () and ex.report.n_rows == 8
+    assert ex.data["lq1"].iloc[0] in sat.instruments.LIKERT_LABELS["fi"].values()
+
+
+def test_unknown_item_columns_can_be_kept():
+    ex = sat.read_export(BAD / "unknown_item_column.csv", INST, unknown="keep")
+    assert ex.report.unmatched == ("lq5",) and "lq5" in ex.data.columns
+
+
+def test_items_subset_and_headerless_names(tmp_path):
+    p = tmp_path / "noheader.csv"
+    p.write_text("E1;4;5\nE2;3;Agree\n", encoding="utf-8")
+    ex = sat.read_export(p, INST, names=["respondent_id", "lq1", "lq2"], items=["lq1", "lq2"])
+    assert ex.report.items == ("lq1", "lq2") and len(ex.data) == 2
+    with pytest.raises(InputError, match=r"items=\['zz'\] are not items"):
+        sat.read_export(p, INST, names=["respondent_id", "lq1", "lq2"], items=["zz"])
+
+
+def test_text_after_the_first_block_is_read_again_as_text(tmp_path):
+    """pyarrow infers types from the first block: a label far down a numeric column still reads."""
+    head = "respondent_id;lq1;lq2;lq3;lq4\n"
+    body = "".join(f"E{i};4;3;2;1\n" for i in range(200_000)) + "Ex;Samaa mieltä;3;2;1\n"
+    p = tmp_path / "late_text.csv"
+    p.write_text(head + body, encoding="utf-8")
+    ex = sat.read_export(p, INST, items=["lq1", "lq2", "lq3", "lq4"])
+    assert ex.data["lq1"].iloc[-1] == "Samaa mieltä" and ex.data["lq1"].iloc[0] in ("4", 4)
+    cl = sat.clean(ex.data, INST, careless=None)
+    assert cl.data["lq1"].iloc[-1] == 4.0
+
+
+def test_leading_zero_ids_stay_text(tmp_path):
+    p = tmp_path / "ids.csv"
+    p.write_text("respondent_id;lq1\n00123;4\n00456;5\n", encoding="utf-8")
+    ex = sat.read_export(p, INST, items=["lq1"])
+    assert ex.data["respondent_id"].tolist() == ["00123", "00456"]
+
+
+def test_report_frame_and_html():
+    ex = sat.read_export(BAD / "semicolon_cp1252.csv", INST)
+    frame = ex.report.to_frame()
+    assert list(frame.columns) == ["field", "value"]
+    assert frame.set_index("field").loc["encoding", "value"] == "cp1252"
+    assert "Export report" in ex._repr_html_()
+
+
+def test_write_processed(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "PROCESSED_DATA_DIR", tmp_path / "processed")
+    monkeypatch.setattr(config, "RAW_DATA_DIR", tmp_path / "raw")
+    ex = sat.read_export(BAD / "semicolon_cp1252.csv", INST)
+    cl = sat.clean(ex.data, INST)
+    out = sat.write_processed(cl.data, "pulse")
+    assert out == (tmp_path / "processed" / "pulse.parquet").resolve()
+    back = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(back, cl.data, check_dtype=False)
+    with pytest.raises(InputError, match="never modified"):
+        sat.write_processed(cl.data, "pulse", directory=tmp_path / "raw" / "x")
+    with pytest.raises(InputError, match="plain file name"):
+        sat.write_processed(cl.data, "../pulse")
+    with pytest.raises(InputError, match="needs a DataFrame"):
+        sat.write_processed(cl, "pulse")
+
+
+SAMPLE = config.SAMPLE_DATA_DIR
+
+
+@pytest.mark.skipif(not (SAMPLE / "pulse.csv").exists(), reason="no sample exports yet")
+def test_sample_exports_end_to_end():
+    """Read + clean both sample exports; the mess found agrees with the generator's manifest."""
+    import json
+
+    manifest = json.loads((SAMPLE / "manifest.json").read_text(encoding="utf-8"))
+    counts = manifest.get("mess_counts", {})
+    for name, key in (("pulse.csv", "pulse"), ("customers.xlsx", "customers")):
+        ex = sat.read_export(SAMPLE / name, INST)
+        assert not ex.report.missing and not ex.report.unmatched, ex.report
+        raw = ex.data.copy()
+        cl = sat.clean(ex.data, INST)
+        pd.testing.assert_frame_equal(ex.data, raw)
+        dropped = int((cl.log["action"] == "drop").sum())
+        assert len(ex.data) == cl.n_out + dropped
+        assert sum(1 for _ in ex.report.items) >= 9
+        s = cl.summary.groupby("rule")["n"].sum()
+        assert s.get("unknown_label", 0) == 0
+        n_rows = len(ex.data)
+        n_cells = n_rows * sum(1 for i in ex.report.items if INST.item(i).scale == (1, 5))
+        # plausible rates: ~3 % don't know, ~2 % skipped, ~1 % duplicates, ~2 % speeders/straight-liners
+        assert 0.015 < s["dont_know"] / n_cells < 0.05
+        assert 0.01 < s["skipped"] / (n_rows * len(ex.report.items)) < 0.04
+        assert 0.003 < s["duplicate"] / n_rows < 0.02
+        assert 0.01 < s["careless_speed"] / n_rows < 0.05
+        assert 0.01 < s["careless_longstring"] / n_rows < 0.05
+        if key in counts:  # the generator's own counts, where it reports them
+            truth = counts[key]
+            if "duplicate" in truth:
+                assert s["duplicate"] == truth["duplicate"]
+            if "dont_know_cells" in truth:
+                assert s["dont_know"] == truth["dont_know_cells"]
+            if "speeder" in truth:
+                assert s["careless_speed"] >= 0.8 * truth["speeder"]
+            if "straight_liner" in truth:
+                assert s["careless_longstring"] >= 0.8 * truth["straight_liner"]
