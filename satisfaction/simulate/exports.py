@@ -324,7 +324,8 @@ def write_exports(org: Organisation, out_dir: str | Path) -> dict[str, Path]:
     Examples
     --------
     >>> import tempfile, satisfaction as sat
-    >>> paths = write_exports(sat.load_sample(), tempfile.mkdtemp())
+    >>> small = sat.organisation(seed=1, n_employees=200, n_units=10, months=6)
+    >>> paths = write_exports(small, tempfile.mkdtemp())
     >>> list(paths)
     ['pulse.csv', 'customers.xlsx', 'hr_events.csv', 'units.csv', 'manifest.json']
     """
