@@ -393,12 +393,19 @@ def _margin_levels(total: Any, by: list[str]) -> tuple[list[str], int | None, bo
 
 
 def _row_space_basis(matrix: np.ndarray) -> np.ndarray:
-    """Orthonormal basis (as rows) of the row space of ``matrix``."""
+    """Orthonormal basis (as rows) of the row space of ``matrix``.
+
+    From the eigendecomposition of the small Gram matrix ``A A^T = U L U^T``: the
+    rows of ``(A^T U_r L_r^-1/2)^T`` for the eigenvalues ``L_r`` above a relative
+    tolerance (much faster than an SVD for the wide 0/+-1 matrices used here).
+    """
     if matrix.size == 0:
         return np.zeros((0, matrix.shape[1]))
-    _, s, vt = np.linalg.svd(matrix, full_matrices=False)
-    tol = max(matrix.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0) * 10
-    return vt[s > max(tol, 1e-9)]
+    w, u = np.linalg.eigh(matrix @ matrix.T)
+    if w.size == 0 or w[-1] <= 0:
+        return np.zeros((0, matrix.shape[1]))
+    keep = w > max(w[-1] * 1e-10, 1e-10)
+    return (matrix.T @ u[:, keep] / np.sqrt(w[keep])).T
 
 
 _EXACT_AUDIT_LIMIT = 16
@@ -552,7 +559,7 @@ class _Suppressor:
 
 
 def _previous_shown(
-    previous: pd.DataFrame, by: list[str], count_col: str, k: int, total: Any
+    previous: pd.DataFrame, by: list[str], count_col: str, k: int
 ) -> dict[tuple, int]:
     if not isinstance(previous, pd.DataFrame):
         raise InputError(
@@ -567,10 +574,11 @@ def _previous_shown(
     if "suppressed" in previous.columns:
         shown = previous[~previous["suppressed"].astype(bool)]
         counts = _check_counts(shown, count_col, "the previous period's table")
-    else:
-        published = suppress(previous, count_col=count_col, by=by, min_group_size=k, total=total)
-        shown = published[~published["suppressed"]]
-        counts = shown[count_col].to_numpy(dtype=np.int64)
+    else:  # raw: assume every cell of at least k people was shown (the safe assumption)
+        counts_all = _check_counts(previous, count_col, "the previous period's table")
+        keep = (counts_all == 0) | (counts_all >= k)
+        shown = previous[keep]
+        counts = counts_all[keep]
     keys = [tuple(r) for r in shown[by].itertuples(index=False, name=None)]
     return dict(zip(keys, counts.tolist(), strict=True))
 
@@ -608,8 +616,9 @@ def suppress(
         the grand total.
     previous : DataFrame, optional
         The previous period's table for the same groups, either as published by
-        this function (with its ``suppressed`` column) or raw (it is then
-        suppressed with the same settings to know what was shown). A group shown
+        this function (with its ``suppressed`` column) or raw (then every cell of
+        at least ``min_group_size`` people is taken as shown, the safe
+        assumption since it compares the most cells). A group shown
         in both periods whose count changed by 1 to ``min_group_size - 1`` is
         suppressed now, since the change would describe that few joiners or leavers.
 
@@ -739,7 +748,7 @@ def suppress(
         elif x.kind == "margin" and 0 < x.value < k:
             x.suppressed, x.sensitive, x.reason = True, True, f"primary: n < {k}"
     if previous is not None:
-        before = _previous_shown(previous, by, count_col, k, total)
+        before = _previous_shown(previous, by, count_col, k)
         for key, x in zip(keys, entries[:n_cells], strict=True):
             if x.suppressed or key not in before:
                 continue

@@ -152,7 +152,9 @@ def two_levels(draw):
     return table, total
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(one_level())
 def test_suppress_one_level_reveals_no_small_group(case):
     table, total = case
@@ -160,7 +162,9 @@ def test_suppress_one_level_reveals_no_small_group(case):
     assert disclosure_problems(table, out, ["unit"], total) == []
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(two_levels())
 def test_suppress_two_levels_with_margins_reveals_no_small_group(case):
     table, total = case
@@ -168,7 +172,9 @@ def test_suppress_two_levels_with_margins_reveals_no_small_group(case):
     assert disclosure_problems(table, out, ["division", "unit"], None) == []
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     st.lists(st.tuples(small_or_big, small_or_big), min_size=1, max_size=7),
 )
@@ -182,11 +188,34 @@ def test_suppress_with_previous_period_hides_small_changes(pairs):
     both = ~out["suppressed"] & ~published_before["suppressed"]
     change = (now["n"] - before["n"]).abs()[both]
     assert ((change == 0) | (change >= K)).all(), change
-    sensitive = set(np.flatnonzero(((now["n"] - before["n"]).abs().between(1, K - 1)).to_numpy()))
+    small_change = (now["n"] - before["n"]).abs().between(1, K - 1)
+    sensitive = set(np.flatnonzero((small_change & ~published_before["suppressed"]).to_numpy()))
     assert disclosure_problems(now, out, ["unit"], None, sensitive_extra=sensitive) == []
-    # the raw previous table gives the same answer as the published one
+    # a raw previous table is read as "every cell of 0 or >= k people was shown"
     again = sat.suppress(now, by="unit", previous=before)
-    assert again["suppressed"].tolist() == out["suppressed"].tolist()
+    assume_shown = (before["n"] == 0) | (before["n"] >= K)
+    change = (now["n"] - before["n"]).abs()[~again["suppressed"] & assume_shown]
+    assert ((change == 0) | (change >= K)).all(), change
+    assert disclosure_problems(now, again, ["unit"], None) == []
+
+
+@settings(
+    max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(two_levels(), st.data())
+def test_suppress_two_levels_with_previous_period(case, data):
+    before, total = case
+    now = before.assign(n=[max(0, v + data.draw(st.integers(-6, 6))) for v in before["n"]])
+    published_before = sat.suppress(before, by=["division", "unit"], total=total)
+    out = sat.suppress(now, by=["division", "unit"], total=total, previous=published_before)
+    both = ~out["suppressed"] & ~published_before["suppressed"]
+    change = (now["n"] - before["n"]).abs()[both]
+    assert ((change == 0) | (change >= K)).all(), change
+    small_change = (now["n"] - before["n"]).abs().between(1, K - 1)
+    sensitive = set(np.flatnonzero((small_change & ~published_before["suppressed"]).to_numpy()))
+    assert (
+        disclosure_problems(now, out, ["division", "unit"], None, sensitive_extra=sensitive) == []
+    )
 
 
 def test_checker_catches_a_naive_primary_only_table():
