@@ -108,6 +108,10 @@ class ChainSample:
         kind = "Likert 1-5" if self.likert else "continuous"
         return f"ChainSample(n={len(self.data)}, {kind}, seed={self.seed})"
 
+    def _repr_html_(self) -> str:
+        head = f"<p><b>{self!r}</b></p><p>True parameters:</p>"
+        return head + self.params.to_html(index=False)
+
 
 def _resolve(params: Mapping[str, Any] | None) -> dict[str, Any]:
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in CHAIN_DEFAULTS.items()}
@@ -220,6 +224,15 @@ def implied_cov(params: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``Sigma = Lambda (I - B)^-1 Psi (I - B)^-T Lambda' + Theta``, indexed by item.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"lhs": ["F", "F", "y1", "y2", "F"], "op": ["=~", "=~", "~~", "~~", "~~"],
+    ...                   "rhs": ["y1", "y2", "y1", "y2", "F"], "value": [0.8, 0.6, 0.36, 0.64, 1.0]})
+    >>> implied_cov(t).round(2)
+          y1    y2
+    y1  1.00  0.48
+    y2  0.48  1.00
     """
     load = params[params["op"] == "=~"]
     latents = list(dict.fromkeys(load["lhs"]))

@@ -165,6 +165,21 @@ class Organisation:
             f"hr_events={len(self.hr_events)} rows)"
         )
 
+    def _repr_html_(self) -> str:
+        rows = [
+            (name, len(frame), ", ".join(map(str, frame.columns)))
+            for name, frame in (
+                ("pulse", self.pulse),
+                ("customers", self.customers),
+                ("hr_events", self.hr_events),
+                ("units", self.units),
+                ("truth", self.truth),
+                ("latent", self.latent),
+            )
+        ]
+        table = pd.DataFrame(rows, columns=["frame", "rows", "columns"])
+        return f"<p><b>Organisation</b> (seed {self.seed})</p>" + table.to_html(index=False)
+
 
 # --------------------------------------------------------------------------- helpers
 
