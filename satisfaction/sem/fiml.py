@@ -17,8 +17,12 @@ it reproduces lavaan 0.6-14's ``sem(..., missing = "ml")``:
   lavaan's ``lav_mvnorm_missing_h1_estimate_moments()`` (so ``unrestricted_logl`` and the
   chi-square agree with lavaan);
 - standard errors from the *observed* information (lavaan's default for
-  ``missing = "ml"``): the Hessian of the log-likelihood, by 4-point central differences
-  of the analytic gradient (as lavaan's ``lav_model_hessian()``);
+  ``missing = "ml"``): minus the Hessian of the log-likelihood, with the information of
+  the moments in closed form and the model's second derivatives by 4-point central
+  differences of its analytic Jacobian (lavaan differentiates its gradient numerically;
+  both agree to 1e-7 on the chain sample);
+- robust "MLR" standard errors (Huber-White sandwich of the casewise scores) and the
+  Yuan-Bentler (Mplus) scaled test under missing data, :func:`fiml_robust`;
 - fit measures: chi-square against H1, the independence baseline fitted by FIML,
   CFI, TLI, RMSEA with its interval and close-fit p-value, SRMR (Bentler's, with means,
   against the EM moments, as lavaan computes it for ``missing = "ml"``), logl, AIC, BIC.
@@ -72,7 +76,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ConvergenceWarning, SEMError, SEMWarning
-from .robust import _hessian_from_gradient, _rmsea, _rmsea_pvalue, _vech_pairs
+from .robust import _rmsea, _rmsea_pvalue, _vech_pairs
 from .robust import rmsea_ci as _rmsea_ci
 
 __all__ = [
@@ -83,6 +87,7 @@ __all__ = [
     "fit_fiml",
     "fiml_vcov",
     "fiml_fit_measures",
+    "fiml_robust",
 ]
 
 _LOG2PI = float(np.log(2 * np.pi))
@@ -285,6 +290,96 @@ def _expected_weights(sigma, patterns):
             flat_m.ravel(), weights=(inv * nk[:, None, None]).ravel(), minlength=p * p
         )
     return w_sig.reshape(ps, ps), w_mu.reshape(p, p)
+
+
+def _dkron_gather(a: np.ndarray, b: np.ndarray, lr: np.ndarray, lc: np.ndarray) -> np.ndarray:
+    """``D'(A x B)D`` for batches of symmetric A, B (G, k, k) by index gathers.
+
+    Element ((i,j),(k,l)) is ``f_ij f_kl (A_jl B_ik + A_jk B_il + A_il B_jk + A_ik B_jl)``
+    with ``f = 1/2`` on the diagonal.
+    """
+    i, j = lr[:, None], lc[:, None]
+    k, m = lr[None, :], lc[None, :]
+    out = (
+        a[:, j, m] * b[:, i, k]
+        + a[:, j, k] * b[:, i, m]
+        + a[:, i, m] * b[:, j, k]
+        + a[:, i, k] * b[:, j, m]
+    )
+    f = np.where(lr == lc, 0.5, 1.0)
+    return out * np.outer(f, f)[None]
+
+
+def _moment_information(sigma, mu, patterns) -> np.ndarray:
+    """Observed information (minus the Hessian of the total log-likelihood) of (mu, vech Sigma).
+
+    Per pattern, with ``P = Sigma_oo^-1``, ``d = xbar - mu_o``, ``Q = P (S + dd') P``:
+    ``I_mumu = n P``, ``I_mu,sigma_ab = n P E_ab P d`` and
+    ``I_sigma,sigma = n/2 D'(-(P x P) + (Q x P) + (P x Q)) D``.
+    """
+    p = sigma.shape[0]
+    r, c = _vech_pairs(p)
+    ps = len(r)
+    pos = np.zeros((p, p), dtype=int)
+    pos[r, c] = p + np.arange(ps)
+    pos[c, r] = p + np.arange(ps)
+    dim = p + ps
+    info = np.zeros(dim * dim)
+    for obs, nk, means, covs in patterns.groups:
+        inv, _ = _batched_inverse(sigma, obs)
+        if inv is None:
+            raise SEMError(
+                "the model-implied covariance matrix is not positive definite for a pattern "
+                "of missing values; check the model or give better starting values."
+            )
+        k = obs.shape[1]
+        lr, lc = _vech_pairs(k)
+        d = means - mu[obs]
+        pd_ = np.einsum("gij,gj->gi", inv, d)
+        q = inv @ (covs + d[:, :, None] * d[:, None, :]) @ inv
+        i_ss = 0.5 * (-_dkron_gather(inv, inv, lr, lc) + 2 * _dkron_gather(q, inv, lr, lc))
+        f = np.where(lr == lc, 0.5, 1.0)
+        i_ms = (inv[:, :, lr] * pd_[:, None, lc] + inv[:, :, lc] * pd_[:, None, lr]) * f
+        idx = np.concatenate([obs, pos[obs[:, lr], obs[:, lc]]], axis=1)  # (G, k + k*)
+        block = np.zeros((len(obs), k + len(lr), k + len(lr)))
+        block[:, :k, :k] = inv
+        block[:, :k, k:] = i_ms
+        block[:, k:, :k] = np.swapaxes(i_ms, 1, 2)
+        block[:, k:, k:] = i_ss
+        block *= nk[:, None, None]
+        flat = (idx[:, :, None] * dim + idx[:, None, :]).ravel()
+        info += np.bincount(flat, weights=block.ravel(), minlength=dim * dim)
+    return info.reshape(dim, dim)
+
+
+def _observed_information(model, theta, pat, h: float = 1e-6) -> np.ndarray:
+    """Minus the Hessian of the total log-likelihood w.r.t. theta.
+
+    ``Delta' I_m Delta - sum_r g_r d^2 m_r / dtheta dtheta'``: the moment information is
+    analytic, the model's second derivatives come from 4-point central differences of
+    its analytic Jacobian (contracted with the moment gradient ``g``).
+    """
+    theta = np.asarray(theta, dtype=float)
+    sigma, mu = model.implied(theta)
+    p = sigma.shape[0]
+    r, c = _vech_pairs(p)
+    jac_s, jac_m = model.jacobian(theta)
+    delta = np.vstack([jac_m, jac_s])
+    info = delta.T @ _moment_information(sigma, mu, pat) @ delta
+    g_sig, g_mu = _moment_gradient(sigma, mu, pat)
+    g = np.concatenate([g_mu, g_sig[r, c] * np.where(r == c, 1.0, 2.0)])
+    q = theta.size
+    steps = np.concatenate([np.eye(q) * s for s in (-2 * h, -h, h, 2 * h)])
+    thetas = theta[None, :] + steps
+    if hasattr(model, "jacobian_batch"):
+        js, jm = model.jacobian_batch(thetas, with_mean=True)
+        jac = np.concatenate([jm, js], axis=1)  # (4q, p + p*, q)
+    else:
+        jac = np.stack([np.vstack(model.jacobian(t)[::-1]) for t in thetas])
+    gj = np.einsum("r,brq->bq", g, jac).reshape(4, q, q)  # [step, a, :] = J(theta + s e_a)' g
+    second = (gj[0] - 8 * gj[1] + 8 * gj[2] - gj[3]) / (12 * h)
+    info -= 0.5 * (second + second.T)
+    return 0.5 * (info + info.T)
 
 
 def _require_meanstructure(model: Any) -> None:
@@ -625,9 +720,12 @@ def fiml_vcov(
 
     Notes
     -----
-    The Hessian is obtained by 4-point central differences (step 1e-6) of the analytic
-    gradient, symmetrised, exactly as lavaan's ``lav_model_hessian()`` does for
-    ``information = "observed"``.
+    ``H = Delta' I_m Delta - sum_r g_r d^2 m_r / dtheta dtheta'`` with ``I_m`` the observed
+    information of the moments ``m = (mu, vech Sigma)`` summed over the missingness
+    patterns (closed form), ``g`` the gradient of the log-likelihood w.r.t. ``m`` and the
+    second derivatives of the model by 4-point central differences (step 1e-6) of its
+    analytic Jacobian. lavaan (``information = "observed"``) differentiates its analytic
+    gradient numerically instead; the two agree to about 1e-7.
 
     Examples
     --------
@@ -645,9 +743,8 @@ def fiml_vcov(
     _require_meanstructure(model)
     pat = _patterns_for(model, data)
     theta = np.asarray(theta, dtype=float)
-    hess = _hessian_from_gradient(lambda t: _theta_gradient(model, t, pat), theta)
     try:
-        return np.linalg.inv(-hess)
+        return np.linalg.inv(_observed_information(model, theta, pat))
     except np.linalg.LinAlgError as exc:
         raise SEMError(
             "the observed information matrix is singular, so standard errors cannot be "
@@ -776,3 +873,189 @@ def fiml_fit_measures(
         "bic": -2 * logl + q * np.log(n),
         "bic2": -2 * logl + q * np.log((n + 2) / 24),
     }
+
+
+# --------------------------------------------------------------------------------------
+# robust (MLR) FIML: Huber-White sandwich and Yuan-Bentler (Mplus) scaled test
+# --------------------------------------------------------------------------------------
+class _Saturated:
+    """The unrestricted model with theta = (mu, vech Sigma) (for H1 information matrices)."""
+
+    meanstructure = True
+
+    def __init__(self, p: int):
+        self.p = p
+        self.rows, self.cols = _vech_pairs(p)
+        self.n_free = p + len(self.rows)
+
+    def implied(self, theta):
+        p = self.p
+        sigma = np.zeros((p, p))
+        sigma[self.rows, self.cols] = theta[p:]
+        sigma[self.cols, self.rows] = theta[p:]
+        return sigma, np.asarray(theta[:p], dtype=float)
+
+    def jacobian(self, theta):
+        p, ps = self.p, len(self.rows)
+        jac_s = np.zeros((ps, self.n_free))
+        jac_s[:, p:] = np.eye(ps)
+        jac_m = np.zeros((p, self.n_free))
+        jac_m[:, :p] = np.eye(p)
+        return jac_s, jac_m
+
+
+class _FimlIndependence:
+    """Independence model under FIML: free means and variances, no covariances."""
+
+    meanstructure = True
+
+    def __init__(self, p: int):
+        self.p = p
+        self.n_free = 2 * p
+        r, c = _vech_pairs(p)
+        self._diag = np.flatnonzero(r == c)
+        self._ps = len(r)
+
+    def implied(self, theta):
+        p = self.p
+        return np.diag(theta[p:]), np.asarray(theta[:p], dtype=float)
+
+    def jacobian(self, theta):
+        p = self.p
+        jac_s = np.zeros((self._ps, 2 * p))
+        jac_s[self._diag, p + np.arange(p)] = 1.0
+        jac_m = np.zeros((p, 2 * p))
+        jac_m[:, :p] = np.eye(p)
+        return jac_s, jac_m
+
+
+def _casewise_moment_scores(sigma, mu, pat: MissingPatterns) -> np.ndarray:
+    """Scores of each case's log-likelihood w.r.t. (mu, vech Sigma), shape (n, p + p*)."""
+    p = sigma.shape[0]
+    r, c = _vech_pairs(p)
+    pos = np.zeros((p, p), dtype=int)
+    pos[r, c] = np.arange(len(r))
+    pos[c, r] = np.arange(len(r))
+    out = np.zeros((pat.n, p + len(r)))
+    for o, rows in zip(pat.observed, pat.rows, strict=True):
+        inv = np.linalg.inv(sigma[np.ix_(o, o)])
+        e = (pat.x[np.ix_(rows, o)] - mu[o]) @ inv
+        lr, lc = _vech_pairs(len(o))
+        sc = (e[:, lr] * e[:, lc] - inv[lr, lc]) * np.where(lr == lc, 0.5, 1.0)
+        out[np.ix_(rows, o)] = e
+        out[np.ix_(rows, p + pos[o[lr], o[lc]])] = sc
+    return out
+
+
+def _sandwich_parts(model, theta, pat):
+    """(H^-1 of minus the total log-likelihood, total first-order information B0)."""
+    theta = np.asarray(theta, dtype=float)
+    try:
+        h_inv = np.linalg.inv(_observed_information(model, theta, pat))
+    except np.linalg.LinAlgError as exc:
+        raise SEMError(
+            "the observed information matrix is singular, so standard errors cannot be "
+            "computed; check the model's identification."
+        ) from exc
+    sigma, mu = model.implied(theta)
+    jac_s, jac_m = model.jacobian(theta)
+    scores = _casewise_moment_scores(sigma, mu, pat) @ np.vstack([jac_m, jac_s])
+    return h_inv, scores.T @ scores
+
+
+def fiml_robust(
+    model: Any,
+    theta: np.ndarray,
+    data: pd.DataFrame | np.ndarray | MissingPatterns,
+    *,
+    level: float = 0.90,
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Robust (MLR) standard errors and scaled test of a FIML fit, as lavaan computes them.
+
+    lavaan: ``sem(model, data, missing = "ml", estimator = "MLR")`` (``se =
+    "robust.huber.white"``, ``test = "yuan.bentler.mplus"``, information "observed").
+
+    Parameters
+    ----------
+    model : satisfaction.sem.model.Model
+        The model (mean structure), fitted by :func:`fit_fiml`.
+    theta : numpy.ndarray
+        FIML estimates.
+    data : pandas.DataFrame
+        The data the model was fitted to (NaN for missing values).
+    level : float, default 0.90
+        Confidence level of the RMSEA interval.
+
+    Returns
+    -------
+    vcov : numpy.ndarray
+        ``H^-1 B H^-1`` with ``H`` minus the Hessian of the log-likelihood and ``B`` the
+        sum of the outer products of the casewise scores.
+    test : dict
+        ``chisq, df, trace_ugamma, baseline_chisq, baseline_df, baseline_trace_ugamma`` and
+        the scaled measures ``chisq_scaled, df_scaled, pvalue_scaled,
+        chisq_scaling_factor, baseline_chisq_scaled, baseline_df_scaled,
+        baseline_pvalue_scaled, baseline_chisq_scaling_factor, cfi_scaled, tli_scaled,
+        rmsea_scaled, rmsea_ci_lower_scaled, rmsea_ci_upper_scaled, rmsea_pvalue_scaled``.
+
+    Notes
+    -----
+    Yuan-Bentler (Mplus variant) scaling: ``c = (tr(B1 A1^-1) - tr(B0 H^-1)) / df`` with
+    ``A1`` the observed information of the unrestricted model at the EM moments and ``B1``
+    its casewise first-order information (lavaan's ``lav_test_yuan_bentler_mplus_trace()``).
+    The baseline is the independence model fitted by FIML, treated the same way. lavaan's
+    ``*.robust`` CFI/TLI/RMSEA under missing data (``lav_fit_fiml_corrected()``) are not
+    computed.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from satisfaction.sem.model import Model
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.standard_normal(300)
+    >>> df = pd.DataFrame({f"y{j}": 0.8 * f + 0.6 * rng.standard_t(4, 300) for j in range(4)})
+    >>> df.loc[rng.random(300) < 0.2, "y3"] = np.nan
+    >>> m = Model.from_syntax("F =~ y0 + y1 + y2 + y3", df.columns, meanstructure=True)
+    >>> vcov, test = fiml_robust(m, fit_fiml(m, df).theta, df)
+    >>> bool(test["chisq_scaling_factor"] > 0), vcov.shape
+    (True, (12, 12))
+    """
+    from .robust import robust_fit_measures
+
+    _require_meanstructure(model)
+    pat = _patterns_for(model, data)
+    theta = np.asarray(theta, dtype=float)
+    n, p = pat.n, pat.x.shape[1]
+    h1 = _cached_h1(pat)
+
+    h_inv, b0 = _sandwich_parts(model, theta, pat)
+    vcov = h_inv @ b0 @ h_inv
+
+    sat = _Saturated(p)
+    theta_h1 = np.r_[h1.mean, h1.cov[sat.rows, sat.cols]]
+    a1_inv, b1 = _sandwich_parts(sat, theta_h1, pat)
+    trace_h1 = float(np.sum(b1 * a1_inv))
+    trace = trace_h1 - float(np.sum(b0 * h_inv))
+
+    base = _FimlIndependence(p)
+    xm = np.nanmean(pat.x, axis=0)
+    theta_b = np.r_[xm, np.nanmean((pat.x - xm) ** 2, axis=0)]
+    hb_inv, bb = _sandwich_parts(base, theta_b, pat)
+    trace_b = trace_h1 - float(np.sum(bb * hb_inv))
+
+    fm = fiml_fit_measures(model, theta, pat, level=level)
+    chisq, df = fm["chisq"], int(fm["df"])
+    chisq_b, df_b = fm["baseline_chisq"], int(fm["baseline_df"])
+    test: dict[str, float] = {
+        "chisq": chisq,
+        "df": df,
+        "trace_ugamma": trace,
+        "baseline_chisq": chisq_b,
+        "baseline_df": df_b,
+        "baseline_trace_ugamma": trace_b,
+        "test": "yuan.bentler.mplus",
+    }
+    if df > 0:
+        scaled = robust_fit_measures(chisq, df, trace, chisq_b, df_b, trace_b, n, level)
+        test.update({k: v for k, v in scaled.items() if not k.endswith("_robust")})
+    return vcov, test

@@ -197,6 +197,13 @@ if (want("chain_fiml")) {
                  h1_cov = matrix_json(lavInspect(fit, "sampstat")$cov)))
 }
 
+if (want("chain_fiml_mlr")) {
+  chain <- read_data("chain_mar.csv")
+  fit <- sem(chain_model, data = chain, missing = "ml", estimator = "MLR")
+  case_json("chain_fiml_mlr", fit, chain_model,
+            'sem(model, data = chain_mar, missing = "ml", estimator = "MLR")')
+}
+
 # --- ordinal chain, WLSMV and DWLS ------------------------------------------------------
 if (want("chain_ordinal")) {
   ord <- read_data("chain_ordinal.csv")
