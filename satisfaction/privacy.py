@@ -144,6 +144,25 @@ def _id_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _id_texts(uniques: pd.Index | np.ndarray) -> np.ndarray:
+    """:func:`_id_text` of many distinct ids, vectorised for the common dtypes."""
+    idx = pd.Index(uniques)
+    if pd.api.types.is_integer_dtype(idx.dtype):
+        return np.asarray(idx.astype(str), dtype=object)
+    if pd.api.types.is_float_dtype(idx.dtype):
+        values = idx.to_numpy(dtype=float)
+        whole = np.isfinite(values) & (values == np.round(values))
+        out = np.asarray(idx.astype(str), dtype=object)
+        out[whole] = np.asarray(pd.Index(values[whole].astype(np.int64)).astype(str), dtype=object)
+        return out
+    if pd.api.types.is_string_dtype(idx.dtype) and all(isinstance(v, str) for v in idx[:100]):
+        try:
+            return np.asarray(idx.str.strip(), dtype=object)
+        except (AttributeError, TypeError):  # pragma: no cover - mixed objects
+            pass
+    return np.array([_id_text(v) for v in idx], dtype=object)
+
+
 def pseudonymise(
     ids: Iterable[Any] | pd.Series,
     key: str | bytes | None = None,
@@ -210,18 +229,20 @@ def pseudonymise(
     series_in = isinstance(ids, pd.Series)
     values = ids if series_in else pd.Series(list(ids) if not isinstance(ids, np.ndarray) else ids)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    # distinct texts (123 and "123" are one id), hashed once each with a prepared HMAC
+    text_codes, texts = pd.factorize(_id_texts(uniques))
     base = hmac.new(secret, digestmod=sha256)
-    hashed = np.empty(len(uniques), dtype=object)
-    for i, value in enumerate(uniques):
+    digests = np.empty(len(texts), dtype=object)
+    for i, text in enumerate(texts):
         h = base.copy()
-        h.update(_id_text(value).encode("utf-8"))
-        hashed[i] = prefix + h.hexdigest()[:length]
-    texts = {_id_text(v) for v in uniques}
-    if len(set(hashed)) != len(texts):
+        h.update(str(text).encode("utf-8"))
+        digests[i] = prefix + h.hexdigest()[:length]
+    if len(set(digests)) != len(texts):
         raise PrivacyError(
             f"two different ids got the same {length}-character pseudonym; "
             "use a longer length (e.g. length=32)"
         )
+    hashed = digests[text_codes] if len(texts) else np.empty(0, dtype=object)
     out = np.empty(len(codes), dtype=object)
     present = codes >= 0
     out[present] = hashed[codes[present]]
@@ -444,8 +465,7 @@ class _Suppressor:
         basis = _row_space_basis(self._system(unknowns))
         if basis.shape[0] == 0:
             return set()
-        proj = basis.T @ basis  # projector on the row space
-        diag = np.diag(proj)
+        diag = (basis**2).sum(axis=0)  # diagonal of the projector on the row space
         return {u for u, d in zip(unknowns, diag, strict=True) if d > 1 - 1e-9}
 
     # -- one round of checks; returns (entry to protect, equations to draw a partner from) --
