@@ -697,6 +697,16 @@ def suppress(
 
     Examples
     --------
+    Respondents per unit in one month of the sample organisation:
+
+    >>> import satisfaction as sat
+    >>> pulse = sat.load_sample().pulse
+    >>> month = pulse[pulse["period"] == pulse["period"].min()]
+    >>> table = month.groupby("unit", as_index=False).agg(n=("ex1", "size"), ex1=("ex1", "mean"))
+    >>> out = suppress(table, by="unit")
+    >>> bool((out.loc[~out["suppressed"], "n"] >= 5).all()), guard(out) is out
+    (True, True)
+
     Two levels with row and column margins shown:
 
     >>> t = pd.DataFrame({"division": ["D1", "D1", "D2", "D2"], "period": ["Q1", "Q2"] * 2,
@@ -940,6 +950,11 @@ def guard(
     >>> safe = pd.DataFrame({"unit": ["A", "B"], "n": [12, 30], "ex_mean": [3.4, 3.9]})
     >>> guard(safe) is safe
     True
+    >>> import satisfaction as sat
+    >>> guard(sat.load_sample().pulse)
+    Traceback (most recent call last):
+    ...
+    satisfaction.errors.PrivacyError: column 'respondent_id' identifies respondents; aggregate ...
     >>> guard(pd.DataFrame({"respondent_id": [1, 2], "ex1": [4, 5]}))
     Traceback (most recent call last):
     ...
