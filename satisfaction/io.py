@@ -541,8 +541,7 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
         dup = next(n for n in raw_names if raw_names.count(n) > 1)
         raise _fail(path, f"the column name {dup!r} appears {raw_names.count(dup)} times in the header",
                     "rename or delete the duplicate column in the file", row=header_row, column=dup)
-    read_opts = dict(encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc, skip_rows=skip,
-                     block_size=8 << 20)
+    read_opts = dict(encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc, skip_rows=skip)
     if names is not None:
         read_opts["column_names"] = raw_names
     parse_opts = pacsv.ParseOptions(delimiter=sep, newlines_in_values=multiline)
@@ -581,7 +580,9 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
                 f"is not valid {enc} beyond its first 64 KB ({exc.reason})",
                 "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
             ) from None
-    data = table.to_pandas()
+    # free each Arrow column as it is converted, and keep columns in their own blocks (no copy)
+    data = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
     if strip_bom or enc in ("cp1252", "latin-1"):
         first = str(data.columns[0])
         for bom in ("\ufeff", "ï»¿"):

@@ -13,15 +13,13 @@ from ._base import CARELESS_METHODS, _concat_logs, _log, _numeric_or_fail, _spec
 __all__ = ["careless_metrics", "flag_careless"]
 
 
-def _matrix(data: pd.DataFrame, items, scale) -> tuple[np.ndarray, list[str]]:
-    specs = _specs(data, items, scale)
+def _columns(data: pd.DataFrame, items) -> list[np.ndarray]:
+    """The item columns as float arrays (no copy when they are float64 already)."""
+    specs = _specs(data, items, None)
     cols = [c for c, *_ in specs]
     if not cols:
         raise CleaningError("flag_careless: no item columns given; pass the items to check")
-    x = np.empty((len(data), len(cols)), order="F")  # column-major: the loops below go by item
-    for j, c in enumerate(cols):
-        x[:, j] = _numeric_or_fail(data, c, "flag_careless")
-    return x, cols
+    return [_numeric_or_fail(data, c, "flag_careless") for c in cols]
 
 
 def careless_metrics(
@@ -60,30 +58,31 @@ def careless_metrics(
     1           3           2
     2           2           2
     """
-    x, _cols = _matrix(data, items, None)
-    n, k = x.shape
-    present = ~np.isnan(x)
-    n_answered = present.sum(axis=1, dtype=np.int64)
+    xs = _columns(data, items)
+    n, k = len(data), len(xs)
+    present = [~np.isnan(v) for v in xs]
+    n_answered = np.zeros(n, dtype=np.int64)
+    for here in present:
+        n_answered += here
     out = pd.DataFrame({"n_answered": n_answered}, index=data.index)
     if "longstring" in metrics:
         prev = np.full(n, np.nan)
         run = np.zeros(n, dtype=np.int32)
         best = np.zeros(n, dtype=np.int32)
-        for j in range(k):
-            v = x[:, j]
+        for v, here in zip(xs, present, strict=True):
             same = v == prev  # False where either is missing
-            run = np.where(same, run + 1, np.where(present[:, j], 1, run))
-            np.copyto(prev, v, where=present[:, j])
+            run = np.where(same, run + 1, np.where(here, 1, run))
+            np.copyto(prev, v, where=here)
             np.maximum(best, run, out=best)
         out["longstring"] = best
     if "irv" in metrics:
         total = np.zeros(n)
-        for j in range(k):
-            total += np.where(present[:, j], x[:, j], 0.0)
+        for v, here in zip(xs, present, strict=True):
+            total += np.where(here, v, 0.0)
         mean = total / np.maximum(n_answered, 1)
         ss = np.zeros(n)
-        for j in range(k):
-            ss += np.where(present[:, j], (x[:, j] - mean) ** 2, 0.0)
+        for v, here in zip(xs, present, strict=True):
+            ss += np.where(here, (v - mean) ** 2, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             irv = np.sqrt(ss / (n_answered - 1))
         irv[n_answered < 2] = np.nan
@@ -92,7 +91,7 @@ def careless_metrics(
         complete = n_answered == k
         d2 = np.full(n, np.nan)
         if complete.sum() > k + 1:
-            xc = x[complete]
+            xc = np.column_stack([v[complete] for v in xs])
             diff = xc - xc.mean(axis=0)
             inv = np.linalg.pinv(np.cov(xc, rowvar=False))
             d2[complete] = np.einsum("ij,ij->i", diff @ inv, diff)

@@ -37,6 +37,8 @@ def drop_empty(
         return data.copy(deep=False), _empty_log()
     empty = data[cols].isna().all(axis=1).to_numpy()
     pos = np.flatnonzero(empty)
+    if not len(pos):
+        return data.copy(deep=False), _empty_log()
     log = _log(data, pos, id_col=id_col, column=None, old=None, new=None, rule="all_missing",
                action="drop", reason="no item answered")
     return data.loc[~empty], log
@@ -102,19 +104,25 @@ def drop_duplicates(
         )
     keys = [id_col] + ([period_col] if period_col is not None and period_col in data.columns else [])
     n = len(data)
-    if time_col is not None and time_col in data.columns:
-        t = _times(data, time_col)
-        order = np.argsort(t, kind="stable")
-    else:
-        t = None
-        order = np.arange(n)
-    ordered = data[keys].iloc[order]
-    has_id = ordered[keys].notna().all(axis=1).to_numpy()
-    dup_sorted = ordered.duplicated(keep="last").to_numpy() & has_id
+    # one int64 key per (respondent, period): factorize each key column once, no string sorting
+    key = np.zeros(n, dtype=np.int64)
+    has_id = np.ones(n, dtype=bool)
+    for col in keys:
+        codes, uniques = pd.factorize(data[col], use_na_sentinel=True)
+        has_id &= codes >= 0
+        key, _ = pd.factorize(key * (len(uniques) + 1) + (codes + 1))  # stays small: no overflow
+        key = key.astype(np.int64)
+    t = _times(data, time_col) if time_col is not None and time_col in data.columns else None
+    # sort by key, then time (missing time = earliest), then file order: the last of a run is kept
+    order = np.lexsort((np.arange(n), t if t is not None else np.zeros(n, dtype=np.int64), key))
+    key_sorted = key[order]
+    last_of_run = np.ones(n, dtype=bool)
+    last_of_run[:-1] = key_sorted[1:] != key_sorted[:-1]
+    dup_sorted = ~last_of_run & has_id[order]
     if not dup_sorted.any():
         return data.copy(deep=False), _empty_log()
-    gid = ordered.groupby(keys, sort=False, dropna=True, observed=True).ngroup().to_numpy()
-    last = pd.Series(np.arange(n)).groupby(gid).transform("last").to_numpy()
+    run_end = np.flatnonzero(last_of_run)  # position (in sorted order) of each run's last row
+    last = run_end[np.searchsorted(run_end, np.arange(n))]
     dropped_pos = order[dup_sorted]
     kept_pos = order[last[dup_sorted]]
     kept_rows = data.index.to_numpy()[kept_pos]
