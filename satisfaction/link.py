@@ -40,6 +40,8 @@ def aggregate(
     data: pd.DataFrame,
     columns: Sequence[str],
     by: Sequence[str] = ("unit", "period"),
+    *,
+    respondent: str | None = None,
 ) -> pd.DataFrame:
     """Respondent counts and means per group.
 
@@ -52,11 +54,18 @@ def aggregate(
         The numeric columns to average.
     by : sequence of str
         Grouping columns.
+    respondent : str, optional
+        A column identifying people (an id or a pseudonymous key). When given,
+        ``n`` counts distinct people, not responses: someone who answered the
+        monthly pulse three times in a quarter is one person in that quarter.
+        Anonymity thresholds are about people, so pass it whenever one person
+        can answer more than once per group.
 
     Returns
     -------
     DataFrame
-        One row per group: the ``by`` columns, ``n`` (responses in the group),
+        One row per group: the ``by`` columns, ``n`` (responses in the group,
+        or distinct people with ``respondent``),
         then ``<column>`` (mean of the valid values) and ``<column>_n`` (valid
         values) for each column. Nothing is suppressed here: pass the result
         through :func:`satisfaction.suppress` before it goes into a report.
@@ -70,14 +79,16 @@ def aggregate(
     1    B  2025Q1  1  NaN     0
     """
     by, columns = list(by), list(columns)
-    missing = [c for c in by + columns if c not in data.columns]
+    needed = by + columns + ([respondent] if respondent else [])
+    missing = [c for c in needed if c not in data.columns]
     if missing:
         raise InputError(
             f"aggregate: column(s) {missing} not in the data (it has {list(data.columns)}); "
             "score the scales first or name the right columns"
         )
     grouped = data.groupby(by, sort=True, observed=True, dropna=False)
-    out = grouped.size().rename("n").to_frame()
+    counts = grouped[respondent].nunique() if respondent else grouped.size()
+    out = counts.rename("n").to_frame()
     for col in columns:
         out[col] = grouped[col].mean()
         out[f"{col}_n"] = grouped[col].count()

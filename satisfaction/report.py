@@ -43,6 +43,7 @@ __all__ = [
     "to_html",
     "run_reports",
     "write_index",
+    "quarterly_report",
 ]
 
 #: The parameterised report notebooks, by report kind.
@@ -175,9 +176,16 @@ def execute_notebook(
 
 
 def to_html(
-    notebook: str | Path, output: str | Path | None = None, *, hide_code: bool = True
+    notebook: str | Path,
+    output: str | Path | None = None,
+    *,
+    hide_code: bool = True,
+    title: str | None = None,
 ) -> Path:
-    """Render an executed notebook to a self-contained HTML page, code hidden by default."""
+    """Render an executed notebook to a self-contained HTML page, code hidden by default.
+
+    ``title`` is the page title (default: the notebook's file name).
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -186,7 +194,10 @@ def to_html(
     exporter = HTMLExporter(
         exclude_input=hide_code, exclude_input_prompt=hide_code, exclude_output_prompt=hide_code
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    resources = {"metadata": {"name": title or notebook.stem}}
+    body, _ = exporter.from_notebook_node(
+        nbformat.read(notebook, as_version=4), resources=resources
+    )
     output.write_text(body, encoding="utf-8")
     return output
 
@@ -200,7 +211,7 @@ def _run_one(job: ReportJob, html_too: bool, kernel: str | None) -> dict[str, An
     }
     try:
         execute_notebook(job.notebook, job.output, job.parameters, kernel=kernel)
-        row["html"] = str(to_html(job.output)) if html_too else None
+        row["html"] = str(to_html(job.output, title=job.name)) if html_too else None
         row["status"], row["error"] = "ok", None
     except ReportError as exc:
         row["html"], row["status"], row["error"] = None, "failed", str(exc)
@@ -269,3 +280,111 @@ def write_index(
     path = out_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def quarterly_report(
+    quarter: str | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    prepared_dir: str | Path | None = None,
+    units: str | Sequence[str] = "all",
+    min_group_size: int = config.MIN_GROUP_SIZE,
+    n_jobs: int = 2,
+    html: bool = True,
+) -> pd.DataFrame:
+    """Re-run every report notebook for one quarter: the organisation and each reportable unit.
+
+    Parameters
+    ----------
+    quarter : str, optional
+        ``YYYYQn``; default the latest quarter in the data.
+    data_dir : path, optional
+        Raw exports (``pulse.csv``, ``customers.xlsx``); default ``data/sample``.
+    out_dir : path, optional
+        Where ``{quarter}/`` goes; default ``reports/``.
+    prepared_dir : path, optional
+        Where the scored, identifier-free responses are written for the notebooks;
+        default ``data/processed/report-{quarter}`` (never inside ``out_dir``).
+    units : "all", "none" or list of str
+        Which unit reports to make. Only units whose employee figures are shown
+        under the anonymity rules get a report of their own.
+    min_group_size : int
+        Anonymity threshold passed to every notebook.
+    n_jobs : int
+        Notebooks run at once.
+    html : bool
+        Render each executed notebook to HTML (code hidden).
+
+    Returns
+    -------
+    DataFrame
+        The run's manifest (see :func:`run_reports`), also written as
+        ``{quarter}/manifest.csv`` beside ``index.html``.
+    """
+    from .reportdata import prepare_report_data, quarter_summary
+
+    data_dir = Path(data_dir) if data_dir is not None else config.SAMPLE_DATA_DIR
+    data = prepare_report_data(data_dir)
+    quarter = quarter or data.quarters[-1]
+    if quarter not in data.quarters:
+        raise SatisfactionError(
+            f"quarter {quarter!r} is not in the data in '{data_dir}' "
+            f"(it covers {', '.join(data.quarters)}); pass one of those with --quarter"
+        )
+    prepared = (
+        Path(prepared_dir) if prepared_dir else config.PROCESSED_DATA_DIR / f"report-{quarter}"
+    )
+    data.save(prepared)
+    target = Path(out_dir or config.REPORTS_DIR) / quarter
+    common = {
+        "quarter": quarter,
+        "prepared": str(prepared.resolve()),
+        "min_group_size": min_group_size,
+        "data_fingerprint": data_fingerprint([data_dir / "pulse.csv", data_dir / "customers.xlsx"]),
+    }
+    jobs = [
+        ReportJob(
+            "Organisation", REPORT_NOTEBOOKS["organisation"], target / "organisation.ipynb", common
+        )
+    ]
+    summary = quarter_summary(data, quarter, min_group_size=min_group_size)
+    reportable = summary.loc[~summary["employees_suppressed"].astype(bool), "unit"].tolist()
+    if units == "none":
+        chosen: list[str] = []
+    elif units == "all":
+        chosen = reportable
+    else:
+        unknown = [u for u in units if u not in reportable]
+        if unknown:
+            raise SatisfactionError(
+                f"no report can be made for unit(s) {unknown} in {quarter}: unknown, or fewer "
+                f"than {min_group_size} respondents; reportable units are {reportable}"
+            )
+        chosen = list(units)
+    for unit in chosen:
+        jobs.append(
+            ReportJob(
+                unit,
+                REPORT_NOTEBOOKS["unit"],
+                target / f"unit-{slugify(unit)}.ipynb",
+                {**common, "unit": unit},
+            )
+        )
+    manifest = run_reports(jobs, n_jobs=n_jobs, html=html)
+    from . import __version__
+
+    write_index(
+        target,
+        manifest,
+        title=f"Employee and customer experience reports, {quarter}",
+        meta={
+            "package": f"satisfaction {__version__}",
+            "quarter": quarter,
+            "anonymity threshold": min_group_size,
+            "data fingerprint": common["data_fingerprint"],
+            "reports": f"{(manifest['status'] == 'ok').sum()} of {len(manifest)} made",
+        },
+    )
+    manifest.to_csv(target / "manifest.csv", index=False)
+    return manifest

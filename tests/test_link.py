@@ -42,3 +42,19 @@ def test_aggregate_counts_and_means():
 def test_aggregate_names_missing_columns():
     with pytest.raises(InputError, match=r"\['LQ'\]"):
         aggregate(pd.DataFrame({"unit": [], "period": []}), ["LQ"])
+
+
+def test_aggregate_counts_people_not_responses():
+    """Three monthly answers of one person in a quarter are one person (anonymity is about people)."""
+    df = pd.DataFrame(
+        {
+            "unit": ["A"] * 5,
+            "quarter": ["2025Q1"] * 5,
+            "who": [1, 1, 1, 2, 3],
+            "EX": [3.0, 4.0, 5.0, 2.0, 1.0],
+        }
+    )
+    out = aggregate(df, ["EX"], by=["unit", "quarter"], respondent="who")
+    assert out.loc[0, "n"] == 3
+    assert out.loc[0, "EX_n"] == 5
+    assert aggregate(df, ["EX"], by=["unit", "quarter"]).loc[0, "n"] == 5
