@@ -266,3 +266,25 @@ def test_robust_fiml_matches_lavaan_mlr():
     ]:
         lav = ref["fit_measures"][name.replace("_", ".")]
         assert test[name] == pytest.approx(lav, abs=1e-3 if "chisq_scaled" in name else 1e-6)
+
+
+def test_column_without_values_is_refused():
+    ref = load("chain_fiml")
+    data = CHAIN.copy()
+    data["rep2"] = np.nan
+    model = Model.from_syntax(ref["syntax"], data.columns, meanstructure=True)
+    with pytest.raises(SEMError, match="rep2"):
+        fiml.fit_fiml(model, data)
+
+
+def test_fit_with_std_lv_and_fiml_alias_agree():
+    """missing="fiml" and lavaan's "ml" are the same; std_lv only reparametrises."""
+    ref = load("chain_fiml")
+    a = quiet_fit(ref["syntax"], CHAIN, missing="fiml", std_lv=True)
+    b = quiet_fit(ref["syntax"], CHAIN, missing="ml")
+    assert a.fit_measures["chisq"] == pytest.approx(b.fit_measures["chisq"], abs=1e-6)
+    assert a.fit_measures["logl"] == pytest.approx(b.fit_measures["logl"], abs=1e-6)
+    sa = a.estimates.set_index(["lhs", "op", "rhs"])["std_all"]
+    sb = b.estimates.set_index(["lhs", "op", "rhs"])["std_all"]
+    common = sa.index.intersection(sb.index)
+    np.testing.assert_allclose(sa[common], sb[common], atol=1e-5)

@@ -442,6 +442,13 @@ def _patterns_for(model, data, warn: bool = False) -> MissingPatterns:
     if isinstance(data, MissingPatterns):
         return data
     x = _data_matrix(model, data)
+    empty_cols = np.flatnonzero(np.isnan(x).all(axis=0)) if x.size else []
+    if len(empty_cols):
+        name = list(model.observed)[empty_cols[0]]
+        raise SEMError(
+            f"column {name!r} has no observed value at all, so FIML cannot estimate its "
+            "parameters; check the column in the data or remove it from the model."
+        )
     entry = _cache_entry(x)
     if "patterns" not in entry:
         entry["patterns"] = missing_patterns(x)
