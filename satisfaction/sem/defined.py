@@ -27,18 +27,15 @@ def label_values(model: Model, values: np.ndarray) -> dict[str, np.ndarray]:
     ``:=`` rows) when it is passed as ``values`` with ``per_row=True`` via
     :func:`evaluate`.
     """
-    pt = model.partable[model.partable["op"] != ":="]
     out: dict[str, np.ndarray] = {}
     values = np.asarray(values, float)
-    for k in range(len(pt)):
-        lab = pt["label"].iat[k]
-        if not lab or lab in out:
-            continue
-        f = pt["free"].iat[k]
-        if f > 0:
-            out[lab] = values[..., f - 1]
+    free = model._free
+    fixed = model.partable["value"].to_numpy(dtype=float)
+    for lab, k in model.label_rows.items():
+        if free[k] > 0:
+            out[lab] = values[..., free[k] - 1]
         else:
-            out[lab] = np.full(values.shape[:-1], float(pt["value"].iat[k]))
+            out[lab] = np.full(values.shape[:-1], fixed[k])
     return out
 
 
@@ -85,12 +82,7 @@ def evaluate(model: Model, theta: np.ndarray, *, per_row: np.ndarray | None = No
     if not model.definitions:
         return np.zeros(0)
     if per_row is not None:
-        pt = model.partable[model.partable["op"] != ":="]
-        labels: dict[str, np.ndarray] = {}
-        for k in range(len(pt)):
-            lab = pt["label"].iat[k]
-            if lab and lab not in labels:
-                labels[lab] = np.asarray(per_row[k], float)
+        labels = {lab: np.asarray(per_row[k], float) for lab, k in model.label_rows.items()}
         return _evaluate_labels(model, labels)
     return _evaluate_labels(model, label_values(model, np.asarray(theta, float)))
 

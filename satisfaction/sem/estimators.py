@@ -180,22 +180,37 @@ def _weights(model, est, sig_inv, s_inv, p, b):
     return (np.broadcast_to(np.eye(k), (b, k, k)), np.broadcast_to(np.eye(p), (b, p, p)))
 
 
-def _step_batch(model, thetas, S, mean, est, s_inv, exo=None):
-    """Scoring / Gauss-Newton directions and the information (B, q, q)."""
-    sig, mu = model.implied_batch(thetas, exo, with_mean=True)
-    jac, jmu = model.jacobian_batch(thetas, exo, with_mean=True)
+def _step_batch(model, thetas, S, mean, est, s_inv, exo=None, need_info=True):
+    """Gradient numerator ``Delta' W (s - sigma)`` (B, q) and, if asked, the information (B, q, q).
+
+    The gradient is formed without the (k, k) weight matrix:
+    ``W e = 0.5 D'(V x V) D vech(E) = 0.5 vech(V E V)`` with off-diagonal
+    entries doubled (``V`` = Sigma^-1 for ML, S^-1 for GLS; ULS: ``W = I``).
+    """
+    sig, mu, jac, jmu = model.moments_and_jacobian_batch(thetas, exo)
     b, p = sig.shape[0], sig.shape[-1]
+    resid = S - sig
     sig_inv = None
     if est == "ML":
         _, sig_inv = _logdet_inv(sig)
-    w, wmu = _weights(model, est, sig_inv, s_inv, p, b)
-    jtw = np.swapaxes(jac, 1, 2) @ w
-    info = jtw @ jac
-    grad = np.einsum("bqk,bk->bq", jtw, vech(S - sig))
+    if est == "ULS":
+        we = vech(resid)
+    else:
+        v = sig_inv if est == "ML" else s_inv
+        r, c = vech_indices(p)
+        we = 0.5 * vech(v @ resid @ v) * np.where(r == c, 1.0, 2.0)
+    grad = np.einsum("bkq,bk->bq", jac, we)
+    info = None
+    if need_info:
+        w, wmu = _weights(model, est, sig_inv, s_inv, p, b)
+        info = np.swapaxes(jac, 1, 2) @ w @ jac
     if mu is not None:
-        jtwm = np.swapaxes(jmu, 1, 2) @ wmu
-        info = info + jtwm @ jmu
-        grad = grad + np.einsum("bqp,bp->bq", jtwm, mean - mu)
+        vm = sig_inv if est == "ML" else (s_inv if est == "GLS" else None)
+        d = mean - mu
+        wd = d if vm is None else np.einsum("bij,bj->bi", vm, d)
+        grad = grad + np.einsum("bpq,bp->bq", jmu, wd)
+        if need_info:
+            info = info + np.swapaxes(jmu, 1, 2) @ wmu @ jmu
     return info, grad
 
 
@@ -235,10 +250,18 @@ def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scori
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
+        scoring = it <= n_scoring
         info, grad = _step_batch(
-            model, thetas[idx], S[idx], sub(mean, idx), est, sub(s_inv, idx), sub(exo, idx)
+            model,
+            thetas[idx],
+            S[idx],
+            sub(mean, idx),
+            est,
+            sub(s_inv, idx),
+            sub(exo, idx),
+            need_info=scoring,
         )
-        if it <= n_scoring:
+        if scoring:
             try:
                 hinv[idx] = np.linalg.inv(info)
             except np.linalg.LinAlgError:
@@ -265,6 +288,12 @@ def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scori
         # a direction that does not descend: fall back to scoring
         bad = np.einsum("bi,bi->b", step, grad) <= 0
         if bad.any():
+            if info is None:
+                ib = idx[bad]
+                info = np.zeros((idx.size, q, q))
+                info[bad], _ = _step_batch(
+                    model, thetas[ib], S[ib], sub(mean, ib), est, sub(s_inv, ib), sub(exo, ib)
+                )
             try:
                 hinv[idx[bad]] = np.linalg.inv(info[bad])
             except np.linalg.LinAlgError:
@@ -312,6 +341,68 @@ def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scori
         converged[idx[stuck & ~done]] = gnorm[stuck & ~done] < 1e-7
         active[idx[done | stuck]] = False
     return thetas, converged, iters, f
+
+
+def _iterate_one(model, theta, S, mean, n, est, *, tol, max_iter, n_scoring=3):
+    """:func:`_iterate` for one sample, with scalar bookkeeping (much less overhead)."""
+    S_b = S[None]
+    mean_b = None if mean is None else mean[None]
+    s_inv, logdet_s = _sample_terms(S_b, est)
+    theta = np.array(theta, dtype=float, copy=True)
+
+    def obj(t):
+        return _objective_batch(model, t[None], S_b, mean_b, n, est, s_inv, logdet_s)[0]
+
+    def inv(a):
+        try:
+            return np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            return np.linalg.pinv(a)
+
+    f = obj(theta)
+    if not np.isfinite(f):
+        return theta, False, 0, f
+    hinv = s_old = g_old = None
+    for it in range(1, max_iter + 1):
+        scoring = it <= n_scoring
+        info, grad = _step_batch(model, theta[None], S_b, mean_b, est, s_inv, need_info=scoring)
+        grad = grad[0]
+        if scoring:
+            hinv = inv(info[0])
+        elif s_old is not None:
+            y = g_old - grad
+            sy = float(s_old @ y)
+            if sy > 1e-12 * np.linalg.norm(s_old) * np.linalg.norm(y):
+                hy = hinv @ y
+                rho = 1.0 / sy
+                hinv = (
+                    hinv
+                    - rho * (np.outer(hy, s_old) + np.outer(s_old, hy))
+                    + (rho + rho * rho * float(y @ hy)) * np.outer(s_old, s_old)
+                )
+        step = hinv @ grad
+        if float(step @ grad) <= 0:
+            info, _ = _step_batch(model, theta[None], S_b, mean_b, est, s_inv)
+            hinv = inv(info[0])
+            step = hinv @ grad
+        gnorm = float(np.max(np.abs(grad)))
+        alpha, fc = 1.0, np.inf
+        for _ in range(30):
+            fc = obj(theta + alpha * step)
+            if fc <= f + 1e-14 * (1 + abs(f)):
+                break
+            alpha *= 0.5
+        else:  # no decrease even with a tiny step: at the minimum, or lost
+            return theta, gnorm < 1e-7, it, f
+        s_old = alpha * step
+        g_old = grad
+        theta = theta + s_old
+        f = fc
+        if it > 1 and np.max(np.abs(step)) < tol * (1.0 + np.max(np.abs(theta))):
+            return theta, True, it, f
+        if gnorm < 1e-13:
+            return theta, True, it, f
+    return theta, False, max_iter, f
 
 
 def fit_ml(
@@ -375,22 +466,19 @@ def fit_ml(
         f = objective(model, theta, S, n, mean, estimator=est)
         return Estimation(theta, True, 0, f, "no free parameters")
     mean_b = None if mean is None or not model.meanstructure else np.asarray(mean, float)[None]
-    th, conv, it, f = _iterate(
-        model, theta[None], S[None], mean_b, n, est, tol=tol, max_iter=max_iter
-    )
-    if conv[0]:
-        return Estimation(th[0], True, int(it[0]), float(f[0]), "converged")
-    # fallback: quasi-Newton from the best point so far, then polish with scoring
-    x = _quasi_newton(model, th[0] if np.isfinite(f[0]) else theta, S, mean, n, est)
-    th2, conv2, it2, f2 = _iterate(
-        model, x[None], S[None], mean_b, n, est, tol=tol, max_iter=max_iter
-    )
+    mean_1 = None if mean_b is None else mean_b[0]
+    th, conv, it, f = _iterate_one(model, theta, S, mean_1, n, est, tol=tol, max_iter=max_iter)
+    if conv:
+        return Estimation(th, True, int(it), float(f), "converged")
+    # fallback: quasi-Newton from the best point so far, then polish
+    x = _quasi_newton(model, th if np.isfinite(f) else theta, S, mean, n, est)
+    th2, conv2, it2, f2 = _iterate_one(model, x, S, mean_1, n, est, tol=tol, max_iter=max_iter)
     msg = (
         "converged"
-        if conv2[0]
-        else (f"did not converge in {max_iter} scoring iterations plus a quasi-Newton run")
+        if conv2
+        else f"did not converge in {max_iter} iterations plus a quasi-Newton run"
     )
-    return Estimation(th2[0], bool(conv2[0]), int(it[0] + it2[0]), float(f2[0]), msg)
+    return Estimation(th2, bool(conv2), int(it + it2), float(f2), msg)
 
 
 def _quasi_newton(model, theta, S, mean, n, est):

@@ -88,8 +88,9 @@ def _heywood(model: Model, theta: np.ndarray, std_all: np.ndarray) -> list[str]:
     out = []
     pt = model.partable[model.partable["op"] != ":="]
     est = np.array([theta[f - 1] if f > 0 else np.nan for f in pt["free"]])
+    lhs_a, op_a, rhs_a = (pt[c].to_numpy() for c in ("lhs", "op", "rhs"))
     for k in range(len(pt)):
-        lhs, op, rhs = pt["lhs"].iat[k], pt["op"].iat[k], pt["rhs"].iat[k]
+        lhs, op, rhs = lhs_a[k], op_a[k], rhs_a[k]
         if op == "~~" and lhs == rhs and np.isfinite(est[k]) and est[k] < 0:
             out.append(
                 f"Heywood case: the variance of {lhs!r} is negative ({est[k]:.3f}); the "
@@ -177,7 +178,8 @@ def fit(
     group : None
         Multi-group models are not supported yet (raises SEMError).
     meanstructure : bool, optional
-        Default: True for FIML and ordinal data, else False (lavaan's defaults).
+        Default: True for FIML, else False (ordinal thresholds are handled by the
+        ordinal module).
 
     Returns
     -------
@@ -224,7 +226,7 @@ def fit(
     if ordered is not None and est not in ("DWLS", "WLSMV"):
         est = "WLSMV"
     if meanstructure is None:
-        meanstructure = miss == "fiml" or est in ("DWLS", "WLSMV")
+        meanstructure = miss == "fiml"
     if isinstance(model, Model):
         spec = model
     elif isinstance(model, str):
@@ -256,6 +258,8 @@ def fit(
             "fit_measures": {k: v for k, v in test_d.items() if isinstance(v, (int, float))},
         }
         base_fmin = np.nan
+        if isinstance(test_d.get("thresholds"), pd.DataFrame):
+            extra["thresholds"] = test_d["thresholds"]
     elif miss == "fiml":
         if base_est != "ML":
             raise SEMError(f"missing='fiml' needs estimator 'ML' or 'MLR', not {estimator!r}")
@@ -340,11 +344,12 @@ def fit(
         ci_rows = np.full((n_rows, 2), np.nan)
         ci = boot.ci
         free = spec.partable["free"].to_numpy()
+        ops = spec.partable["op"].to_numpy()
         for k in range(n_rows):
             if k in ci.index:
                 se_rows[k] = ci.at[k, "se"]
                 ci_rows[k] = ci.at[k, "ci_lower"], ci.at[k, "ci_upper"]
-            elif spec.partable["op"].iat[k] != ":=" and free[k] == 0:
+            elif ops[k] != ":=" and free[k] == 0:
                 se_rows[k] = 0.0
         if vcov is not None or len(boot.thetas) > 1:
             vcov = np.cov(boot.thetas.T, ddof=1).reshape(spec.n_free, spec.n_free)

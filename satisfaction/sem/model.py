@@ -385,6 +385,11 @@ class Model:
             else:
                 row[k] = col[k] = index[lhs]
         self._mat, self._row, self._col = mat, row, col
+        self._lhs = np.asarray(pt["lhs"].to_numpy(), dtype=object)
+        self._op = np.asarray(pt["op"].to_numpy(), dtype=object)
+        self._rhs = np.asarray(pt["rhs"].to_numpy(), dtype=object)
+        self._value = pt["value"].to_numpy(dtype=float)
+        self._ustart = pt["start"].to_numpy(dtype=float)
         free = pt["free"].to_numpy()
         self._free = free
         self._exo = pt["exo"].to_numpy().astype(bool)
@@ -419,6 +424,16 @@ class Model:
                 self._exo_values = v
 
     # ------------------------------------------------------------------ helpers
+    @cached_property
+    def label_rows(self) -> dict[str, int]:
+        """First parameter-table row of each label (``:=`` rows excluded)."""
+        out: dict[str, int] = {}
+        labels = self.partable["label"].to_numpy()[: len(self._free)]
+        for k, lab in enumerate(labels):
+            if lab and lab not in out:
+                out[lab] = k
+        return out
+
     @cached_property
     def free_rows(self) -> np.ndarray:
         """Index (into ``partable``) of the first row of each free parameter, shape (q,)."""
@@ -578,6 +593,17 @@ class Model:
         With ``with_mean=True`` returns ``(dsigma, dmu)`` with dmu (B, p, q) or None.
         """
         _, s, m, e, g = self._core_batch(thetas, exo)
+        return self._jacobian_from(s, m, e, g, with_mean)
+
+    def moments_and_jacobian_batch(self, thetas: np.ndarray, exo: np.ndarray | None = None):
+        """``(sigmas, mus, dsigma, dmu)`` for B parameter vectors with one matrix inversion."""
+        _, s, m, e, g = self._core_batch(thetas, exo)
+        sig = g @ s @ np.swapaxes(g, 1, 2)
+        mu = np.einsum("bpn,bn->bp", g, m) if self.meanstructure else None
+        jac, jmu = self._jacobian_from(s, m, e, g, True)
+        return sig, mu, jac, jmu
+
+    def _jacobian_from(self, s, m, e, g, with_mean):
         h = e @ s @ np.swapaxes(g, 1, 2)  # (B, n, p)
         vr, vc = self._vr, self._vc
         gr, gc = g[:, vr, :], g[:, vc, :]  # (B, k, n)
@@ -618,8 +644,7 @@ class Model:
             raise SEMError(
                 f"S has shape {S.shape}; expected ({p}, {p}) in the order of model.observed"
             )
-        pt = self.partable[self.partable["op"] != ":="]
-        lhs, op, rhs = pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy()
+        lhs, op, rhs = self._lhs, self._op, self._rhs
         idx = {v: i for i, v in enumerate(self.observed)}
         diag = np.clip(np.diag(S), 1e-8, None)
         common = {}
@@ -636,8 +661,8 @@ class Model:
                 c = float(np.median(ratios)) if ratios else 0.5 * diag[idx[j]]
                 common[j] = float(np.clip(c, 0.05 * diag[idx[j]], 0.95 * diag[idx[j]]))
         # latent scale: variance fixed (std.lv or user) or the marker's loading
-        values = pt["value"].to_numpy()
-        free = pt["free"].to_numpy()
+        values = self._value
+        free = self._free
         psi: dict[str, float] = {}
         sign: dict[str, dict[str, float]] = {}
         for latent in self.latent:
@@ -659,8 +684,9 @@ class Model:
                 rhs[k]: (1.0 if S[idx[rhs[k]], idx[ref]] >= 0 else -1.0) for k in obs_rows
             }
         start = np.zeros(self.n_free)
+        user_start = self._ustart
         indicators = set(rhs[op == "=~"])
-        for k in range(len(pt)):
+        for k in range(len(lhs)):
             f = free[k]
             if f == 0:
                 continue
@@ -683,7 +709,7 @@ class Model:
                 v = float(mean[idx[lhs[k]]]) if (mean is not None and lhs[k] in idx) else 0.0
             else:
                 v = 0.0
-            if np.isfinite(pt["start"].iat[k]):
-                v = float(pt["start"].iat[k])
+            if np.isfinite(user_start[k]):
+                v = float(user_start[k])
             start[f - 1] = v
         return start

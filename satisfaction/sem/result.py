@@ -186,7 +186,37 @@ class SEMResult:
                 "std_all": std_all,
             }
         )
+        th = self.extra.get("thresholds")
+        if isinstance(th, pd.DataFrame) and len(th):
+            out = pd.concat(
+                [out[out["op"] != ":="], self._threshold_rows(th, crit), out[out["op"] == ":="]],
+                ignore_index=True,
+            )
         return out
+
+    @staticmethod
+    def _threshold_rows(th: pd.DataFrame, crit: float) -> pd.DataFrame:
+        """Rows ``item | t1`` for the thresholds of ordinal items (std values = est)."""
+        est = th["est"].to_numpy(float)
+        se = th["se"].to_numpy(float) if "se" in th else np.full(len(th), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.where(se > 0, est / se, np.nan)
+        return pd.DataFrame(
+            {
+                "lhs": th["lhs"].astype(str).to_numpy(),
+                "op": "|",
+                "rhs": th["rhs"].astype(str).to_numpy(),
+                "label": "",
+                "est": est,
+                "se": se,
+                "z": z,
+                "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                "ci_lower": est - crit * se,
+                "ci_upper": est + crit * se,
+                "std_lv": est,
+                "std_all": est,
+            }
+        )
 
     @property
     def estimates(self) -> pd.DataFrame:

@@ -211,7 +211,7 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
             if not expr:
                 raise _err(line, text, "the expression after ':=' is empty")
             _check_expression(expr, line, text)
-            definitions.append(Definition(name, expr, line))
+            definitions.append(Definition(name, re.sub(r"\s+", "", expr), line))
             continue
         for bad in ("==", "<", ">", "<~", "|", "%"):
             if bad in text:

@@ -1,0 +1,483 @@
+"""Core SEM engine: syntax, parameter table, derivatives, estimation, results, warnings.
+
+Reference numbers come from lavaan 0.6-14 (``Rscript``, calls named in each
+test) or from simulated truth (``satisfaction.simulate.chain_sample``).
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from semopy.examples import holzinger39, political_democracy
+
+import satisfaction as sat
+from satisfaction.errors import ConvergenceWarning, SEMError, SEMWarning
+from satisfaction.instruments import default_instrument
+from satisfaction.sem import (
+    Model,
+    SEMResult,
+    batched_fit_ml,
+    chain_model,
+    compare,
+    duplication_matrix,
+    fit,
+    fit_ml,
+    vech,
+)
+from satisfaction.sem import defined as defmod
+from satisfaction.sem import fit as fitmod_fn
+from satisfaction.sem.estimators import dup_weight, expected_information, objective
+from satisfaction.simulate import chain_sample
+
+fitmod = __import__("satisfaction.sem.fit", fromlist=["fit"])
+
+POLIDEM = political_democracy.get_data()
+HS = holzinger39.get_data()
+
+POLIDEM_MODEL = """
+# measurement model
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + a*y2 + b*y3 + c*y4
+dem65 =~ y5 + a*y6 + b*y7 + c*y8
+dem60 ~ a1*ind60
+dem65 ~ ind60 + b1*dem60
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+ind := a1*b1
+"""
+
+PATH_MODEL = """ y1 ~ x1 + x2
+ y2 ~ y1 + x1
+ f =~ y3 + y4 + y5
+ f ~ y2"""
+
+
+def quiet_fit(*args, **kwargs) -> SEMResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SEMWarning)
+        return fit(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------- syntax errors
+
+
+@pytest.mark.parametrize(
+    ("syntax", "fragment"),
+    [
+        ("F =~ x1 + x2 + x3\nF = x4", "line 2"),
+        ("F =~ x1 + x2 + x3\nind := a*b", "line 2"),
+        ("F =~ x1 + x2 + nope", "'nope'"),
+        ("F =~ x1 + x2\nF =~ x2", "already specified on line 1"),
+        ("", "empty"),
+        ("F =~ x1 + c(a, b)*x2", "multi-group"),
+        ("F =~ x1 + x2 + x3\nx1 ~~ x2\nx1 == x2", "line 3"),
+        ("F =~ x1 + x2 +\n x3\nh := a + sqrt(", "line 3"),
+        ("x1 =~ x2 + x3 + x4", "also columns"),
+        ("F =~ x1 + x2 + x3\nh := foo(a)", "line 2"),
+    ],
+)
+def test_syntax_errors_name_the_line(syntax, fragment):
+    with pytest.raises(SEMError, match=None) as info:
+        Model.from_syntax(syntax, HS.columns)
+    assert fragment in str(info.value)
+
+
+def test_syntax_features_comments_continuation_modifiers():
+    m = Model.from_syntax(
+        "visual =~ NA*x1 + start(0.5)*x2 +  # comment\n   x3 ! other comment\n"
+        "visual ~~ 1*visual; x1 ~~ lab*x2\nvisual ~ 1\n",
+        HS.columns,
+        meanstructure=True,
+    )
+    pt = m.partable.set_index(["lhs", "op", "rhs"])
+    assert pt.loc[("visual", "=~", "x1"), "free"] > 0  # NA* frees the first loading
+    assert pt.loc[("visual", "=~", "x2"), "start"] == 0.5
+    assert pt.loc[("visual", "~~", "visual"), "free"] == 0
+    assert pt.loc[("visual", "~~", "visual"), "value"] == 1.0
+    assert pt.loc[("x1", "~~", "x2"), "label"] == "lab"
+    assert pt.loc[("visual", "~1", ""), "free"] > 0  # the user freed the latent mean
+
+
+def test_partable_matches_lavaan_fixed_x_meanstructure():
+    """lavaan: parTable(sem(PATH_MODEL, data = PoliticalDemocracy, meanstructure = TRUE))."""
+    m = Model.from_syntax(PATH_MODEL, POLIDEM.columns, meanstructure=True)
+    expected = [
+        ("y1", "~", "x1", 1), ("y1", "~", "x2", 2), ("y2", "~", "y1", 3), ("y2", "~", "x1", 4),
+        ("f", "=~", "y3", 0), ("f", "=~", "y4", 5), ("f", "=~", "y5", 6), ("f", "~", "y2", 7),
+        ("y3", "~~", "y3", 8), ("y4", "~~", "y4", 9), ("y5", "~~", "y5", 10),
+        ("y1", "~~", "y1", 11), ("y2", "~~", "y2", 12), ("f", "~~", "f", 13),
+        ("x1", "~~", "x1", 0), ("x1", "~~", "x2", 0), ("x2", "~~", "x2", 0),
+        ("y3", "~1", "", 14), ("y4", "~1", "", 15), ("y5", "~1", "", 16), ("y1", "~1", "", 17),
+        ("y2", "~1", "", 18), ("x1", "~1", "", 0), ("x2", "~1", "", 0), ("f", "~1", "", 0),
+    ]  # fmt: skip
+    got = list(m.partable[["lhs", "op", "rhs", "free"]].itertuples(index=False, name=None))
+    assert got == expected
+    assert m.observed == ["y3", "y4", "y5", "y1", "y2", "x1", "x2"]
+    assert m.partable["exo"].sum() == 5
+
+
+def test_partable_cfa_defaults_and_shared_labels():
+    """lavaan: parTable(cfa(HS model)) — 21 free parameters, latent covariances added."""
+    m = Model.from_syntax(
+        "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9", HS.columns
+    )
+    assert m.n_free == 21
+    covs = m.partable[(m.partable["op"] == "~~") & (m.partable["lhs"] != m.partable["rhs"])]
+    assert list(zip(covs["lhs"], covs["rhs"], strict=True)) == [
+        ("visual", "textual"),
+        ("visual", "speed"),
+        ("textual", "speed"),
+    ]
+    pd_model = Model.from_syntax(POLIDEM_MODEL, POLIDEM.columns)
+    assert pd_model.n_free == 28  # labels a, b, c shared by two loadings each
+    std = Model.from_syntax("F =~ x1 + x2 + x3", HS.columns, std_lv=True)
+    pt = std.partable.set_index(["lhs", "op", "rhs"])
+    assert pt.loc[("F", "=~", "x1"), "free"] > 0 and pt.loc[("F", "~~", "F"), "value"] == 1
+
+
+# --------------------------------------------------------------------------- derivatives
+
+
+def _numeric_jacobian(model, theta, h=1e-6):
+    cols_s, cols_m = [], []
+    for i in range(theta.size):
+        e = np.zeros_like(theta)
+        e[i] = h
+        sp, mp = model.implied(theta + e)
+        sm, mm = model.implied(theta - e)
+        cols_s.append((vech(sp) - vech(sm)) / (2 * h))
+        if mp is not None:
+            cols_m.append((mp - mm) / (2 * h))
+    return np.column_stack(cols_s), (np.column_stack(cols_m) if cols_m else None)
+
+
+@pytest.mark.parametrize("case", ["polidem", "path_means"])
+def test_jacobian_matches_finite_differences(case):
+    if case == "polidem":
+        m = Model.from_syntax(POLIDEM_MODEL, POLIDEM.columns)
+        x = POLIDEM[m.observed].to_numpy()
+        mean = None
+    else:
+        m = Model.from_syntax(PATH_MODEL, POLIDEM.columns, meanstructure=True)
+        x = POLIDEM[m.observed].to_numpy()
+        mean = x.mean(axis=0)
+    S = np.cov(x.T, bias=True)
+    m = m.with_sample(S, mean)
+    theta = m.start_values(S, mean) + np.random.default_rng(1).normal(0, 0.05, m.n_free)
+    js, jm = m.jacobian(theta)
+    ns, nm = _numeric_jacobian(m, theta)
+    np.testing.assert_allclose(js, ns, atol=1e-6)
+    if mean is not None:
+        np.testing.assert_allclose(jm, nm, atol=1e-6)
+
+
+def test_batched_equals_unbatched():
+    m = Model.from_syntax(PATH_MODEL, POLIDEM.columns, meanstructure=True)
+    x = POLIDEM[m.observed].to_numpy()
+    S, mean = np.cov(x.T, bias=True), x.mean(axis=0)
+    m = m.with_sample(S, mean)
+    rng = np.random.default_rng(2)
+    thetas = m.start_values(S, mean) + rng.normal(0, 0.05, (5, m.n_free))
+    sig_b = m.implied_batch(thetas)
+    jac_b, jm_b = m.jacobian_batch(thetas, with_mean=True)
+    for i in range(5):
+        sig, _ = m.implied(thetas[i])
+        js, jm = m.jacobian(thetas[i])
+        np.testing.assert_allclose(sig_b[i], sig, atol=1e-12)
+        np.testing.assert_allclose(jac_b[i], js, atol=1e-12)
+        np.testing.assert_allclose(jm_b[i], jm, atol=1e-12)
+
+
+def test_dup_weight_and_duplication_matrix():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4, 4))
+    v = a @ a.T + np.eye(4)
+    d = duplication_matrix(4)
+    np.testing.assert_allclose(dup_weight(v), d.T @ np.kron(v, v) @ d, atol=1e-12)
+    sym = v + v.T
+    np.testing.assert_allclose(d @ vech(sym), sym.flatten(order="F"))
+
+
+# --------------------------------------------------------------------------- estimation
+
+
+def test_ml_estimates_and_se_match_lavaan_hs():
+    """lavaan: cfa(HS.model, data = HolzingerSwineford1939); parameterEstimates()."""
+    res = quiet_fit("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9", HS)
+    est = res.estimates
+    assert round(est.loc[1, "est"], 3) == 0.554 and round(est.loc[1, "se"], 3) == 0.100
+    assert round(est.loc[7, "est"], 3) == 1.180 and round(est.loc[7, "se"], 3) == 0.165
+    assert round(res.fit_measures["chisq"], 3) == 85.306
+    assert int(res.fit_measures["df"]) == 24
+    assert res.converged and not res.warnings
+
+
+def test_fit_ml_gradient_zero_and_information_inverse():
+    m = Model.from_syntax(POLIDEM_MODEL, POLIDEM.columns)
+    S = np.cov(POLIDEM[m.observed].to_numpy().T, bias=True)
+    est = fit_ml(m, S, 75)
+    assert est.converged
+    h = 1e-6
+    grad = [
+        (objective(m, est.theta + h * e, S, 75) - objective(m, est.theta - h * e, S, 75)) / (2 * h)
+        for e in np.eye(m.n_free)
+    ]
+    assert np.max(np.abs(grad)) < 1e-6
+    info = expected_information(m, est.theta)
+    assert np.all(np.linalg.eigvalsh(info) > 0)
+
+
+def test_batched_fit_ml_equals_looping_fit_ml():
+    m = Model.from_syntax(POLIDEM_MODEL, POLIDEM.columns)
+    x = POLIDEM[m.observed].to_numpy()
+    S = np.cov(x.T, bias=True)
+    theta_hat = fit_ml(m, S, 75).theta
+    rng = np.random.default_rng(11)
+    S_b = np.stack([np.cov(x[rng.integers(0, 75, 75)].T, bias=True) for _ in range(8)])
+    thetas, ok = batched_fit_ml(m, S_b, 75, theta_hat)
+    for i in range(8):
+        single = fit_ml(m, S_b[i], 75, theta0=theta_hat)
+        assert ok[i] == single.converged
+        if ok[i]:
+            np.testing.assert_allclose(thetas[i], single.theta, atol=1e-6)
+    assert ok.sum() >= 6
+
+
+@pytest.mark.parametrize("estimator", ["GLS", "ULS"])
+def test_batched_fit_other_estimators(estimator):
+    m = Model.from_syntax("F =~ x1 + x2 + x3 + x4", HS.columns)
+    x = HS[m.observed].to_numpy()
+    S = np.cov(x.T)
+    theta_hat = fit_ml(m, S, len(x), estimator=estimator).theta
+    S_b = np.stack([S, S * 1.1])
+    thetas, ok = batched_fit_ml(m, S_b, len(x), theta_hat, estimator=estimator)
+    assert ok.all()
+    np.testing.assert_allclose(thetas[0], theta_hat, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def _exact_sample(cov, n, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, cov.shape[0]))
+    z = (z - z.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(z.T, bias=True))).T
+    return z @ np.linalg.cholesky(cov).T
+
+
+def test_heywood_case_warns():
+    cov = np.array([[1.0, 0.9, 0.5], [0.9, 1.0, 0.3], [0.5, 0.3, 1.0]])  # lambda1^2 = 1.5
+    data = pd.DataFrame(_exact_sample(cov, 400), columns=["a", "b", "c"])
+    with pytest.warns(SEMWarning, match="Heywood"):
+        res = fit("F =~ a + b + c", data)
+    assert any("negative" in w for w in res.warnings)
+
+
+def test_non_convergence_warns(monkeypatch):
+    real = fitmod.fit_ml
+    monkeypatch.setattr(fitmod, "fit_ml", functools.partial(real, max_iter=1))
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        res = fit(POLIDEM_MODEL, POLIDEM)
+    assert not res.converged
+    assert "NOT" in repr(res) and "did NOT converge" in res.summary()
+
+
+def test_small_sample_and_listwise_warn():
+    data = POLIDEM.copy()
+    data.iloc[:30, data.columns.get_loc("y1")] = np.nan
+    with pytest.warns(SEMWarning) as record:
+        res = fit("dem60 =~ y1 + y2 + y3 + y4", data)
+    messages = " ".join(str(r.message) for r in record)
+    assert "30 of 75 rows" in messages and "only 45 observations" in messages
+    assert res.data_summary["n"] == 45
+
+
+def test_unidentified_model_warns_and_gives_nan_se():
+    data = POLIDEM[["y1", "y2", "y3"]]
+    with pytest.warns(SEMWarning, match="not be identified"):
+        res = fit("F =~ NA*y1 + y2 + y3", data)
+    assert res.estimates["se"].isna().any()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"data": POLIDEM.to_numpy()}, "DataFrame"),
+        ({"estimator": "PML"}, "unknown estimator"),
+        ({"group": "g"}, "multi-group"),
+        ({"missing": "pairwise"}, "not supported"),
+        ({"data": POLIDEM.assign(y1="x")}, "not numeric"),
+        ({"data": POLIDEM.head(3)}, "only 3 rows"),
+        ({"level": 95}, "between 0 and 1"),
+    ],
+)
+def test_fit_input_errors(kwargs, fragment):
+    args = {"model": "dem60 =~ y1 + y2 + y3 + y4", "data": POLIDEM, **kwargs}
+    with pytest.raises(SEMError, match=fragment):
+        fit(**args)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def test_defined_parameter_delta_method():
+    res = quiet_fit(POLIDEM_MODEL, POLIDEM)
+    est = res.estimates.set_index("label")
+    a1, b1 = est.loc["a1", "est"], est.loc["b1", "est"]
+    assert est.loc["ind", "op"] == ":="
+    assert est.loc["ind", "est"] == pytest.approx(a1 * b1, rel=1e-12)
+    v = res.vcov
+    var = b1**2 * v.loc["a1", "a1"] + a1**2 * v.loc["b1", "b1"] + 2 * a1 * b1 * v.loc["a1", "b1"]
+    assert est.loc["ind", "se"] == pytest.approx(np.sqrt(var), rel=1e-5)
+    # lavaan: parameterEstimates(sem(POLIDEM_MODEL), standardized = TRUE): ind 1.273 (0.358)
+    assert round(est.loc["ind", "est"], 3) == 1.273 and round(est.loc["ind", "se"], 3) == 0.358
+    assert round(est.loc["ind", "std_all"], 3) == 0.396
+    assert defmod.evaluate_batch(res.model, np.stack([res.theta] * 2)).shape == (2, 1)
+
+
+def test_result_tables_are_fresh_and_complete():
+    res = quiet_fit(POLIDEM_MODEL, POLIDEM)
+    e1 = res.estimates
+    e1.loc[0, "est"] = 99.0
+    assert res.estimates.loc[0, "est"] == 1.0
+    assert list(res.estimates.columns) == [
+        "lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+        "std_lv", "std_all"]  # fmt: skip
+    fm = res.fit_measures
+    for name in [
+        "npar",
+        "nobs",
+        "chisq",
+        "df",
+        "pvalue",
+        "baseline_chisq",
+        "baseline_df",
+        "cfi",
+        "tli",
+        "rmsea",
+        "rmsea_ci_lower",
+        "rmsea_ci_upper",
+        "rmsea_pvalue",
+        "srmr",
+        "logl",
+        "aic",
+        "bic",
+    ]:
+        assert name in fm.index and np.isfinite(fm[name])
+    # lavaan: fitMeasures(fit): chisq 40.179, df 38, npar 28; lavInspect(fit, "r2")["dem65"]
+    assert round(fm["chisq"], 3) == 40.179 and fm["df"] == 38 and fm["npar"] == 28
+    assert round(res.r2["dem65"], 3) == 0.965
+    assert res.vcov.shape == (28, 28)
+    text = res.summary()
+    for section in [
+        "Latent Variables:",
+        "Regressions:",
+        "Covariances:",
+        "Variances:",
+        "Defined Parameters:",
+        "R-Square:",
+        "Comparative Fit Index (CFI)",
+    ]:
+        assert section in text
+    html = res._repr_html_()
+    assert "<table" in html and "cfi" in html
+
+
+def test_modindices_hs_match_lavaan():
+    """lavaan: modindices(cfa(HS.model, data = HolzingerSwineford1939), sort. = TRUE)[1:3, ]."""
+    res = quiet_fit("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9", HS)
+    mi = res.modindices(sort=True)
+    assert list(mi.columns) == ["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all"]
+    top = mi.head(3)
+    assert list(zip(top["lhs"], top["op"], top["rhs"], strict=True)) == [
+        ("visual", "=~", "x9"),
+        ("x7", "~~", "x8"),
+        ("visual", "=~", "x7"),
+    ]
+    assert np.round(top["mi"].to_numpy(), 3).tolist() == [36.411, 34.145, 18.631]
+    assert round(top["epc"].iloc[0], 3) == 0.577 and round(top["sepc_all"].iloc[0], 3) == 0.515
+    assert len(res.modindices(minimum_value=10)) == 4
+
+
+# --------------------------------------------------------------------------- chain, compare
+
+
+@pytest.fixture(scope="module")
+def chain_fits():
+    sample = chain_sample(2000, seed=7, likert=False)
+    inst = default_instrument()
+    partial = quiet_fit(chain_model(inst, "partial"), sample.data)
+    full = quiet_fit(chain_model(inst, "full"), sample.data)
+    return sample, partial, full
+
+
+def test_chain_model_recovers_true_structural_parameters(chain_fits):
+    """Simulated truth (chain_sample, standardised latent scale) converted to the marker metric."""
+    sample, partial, _ = chain_fits
+    lam = sample.params.query("op == '=~'").set_index("rhs")["value"]
+    true = sample.params.query("op == '~'").set_index("label")["value"]
+    marker = {"LQ": lam["lq1"], "EX": lam["ex1"], "REP": lam["rep1"], "CSAT": lam["csat1"]}
+    expected = {
+        "a": true["a"] * marker["EX"] / marker["LQ"],
+        "b": true["b"] * marker["REP"] / marker["EX"],
+        "c": true["c"] * marker["CSAT"] / marker["REP"],
+        "d": true["d"] * marker["CSAT"] / marker["EX"],
+    }
+    expected["ind_lq_csat"] = expected["a"] * expected["b"] * expected["c"]
+    expected["ind_ex_csat"] = expected["b"] * expected["c"]
+    expected["total_ex_csat"] = expected["d"] + expected["b"] * expected["c"]
+    est = partial.estimates.set_index("label")
+    for label, value in expected.items():
+        assert abs(est.loc[label, "est"] - value) < 3 * est.loc[label, "se"], label
+    # standardised paths are the generator's values
+    for label in "abcd":
+        assert abs(est.loc[label, "std_all"] - true[label]) < 0.06
+
+
+def test_chain_model_syntax_and_errors():
+    syntax = chain_model(default_instrument(), "partial", extra="ex1 ~~ ex2")
+    assert "CSAT ~ c*REP + d*EX" in syntax and "total_ex_csat := d + b*c" in syntax
+    assert syntax.endswith("ex1 ~~ ex2")
+    with pytest.raises(SEMError, match="partial"):
+        chain_model(default_instrument(), "both")
+    with pytest.raises(SEMError, match="constructs"):
+        chain_model(default_instrument(), constructs=("A", "EX", "REP", "CSAT"))
+
+
+def test_compare_nested_full_vs_partial(chain_fits):
+    _, partial, full = chain_fits
+    tab = compare(full=full, partial=partial)
+    assert list(tab["model"]) == ["partial", "full"]  # sorted by df
+    assert tab.loc[1, "df_diff"] == 1
+    diff = full.fit_measures["chisq"] - partial.fit_measures["chisq"]
+    assert tab.loc[1, "chisq_diff"] == pytest.approx(diff)
+    assert tab.loc[1, "pvalue"] < 0.05  # the true direct path d = 0.10 is detected at n = 2000
+    assert list(tab.columns) == [
+        "model",
+        "npar",
+        "df",
+        "chisq",
+        "aic",
+        "bic",
+        "chisq_diff",
+        "df_diff",
+        "pvalue",
+    ]
+    assert (sat.compare_models(full, partial)["model"] == ["model2", "model1"]).all()
+    with pytest.raises(SEMError, match="at least two"):
+        compare(full)
+    other = quiet_fit("F =~ x1 + x2 + x3", HS)
+    with pytest.raises(SEMError, match="same data"):
+        compare(full, other)
+
+
+def test_top_level_reexports():
+    assert sat.fit_sem is fitmod_fn and sat.chain_model is chain_model
+    assert sat.SEMResult is SEMResult and sat.sem.Model is Model
