@@ -129,7 +129,7 @@ def drop_duplicates(
     new = np.char.add("kept row ", kept_rows.astype(str)).astype(object)
     if t is not None:
         old = pd.to_datetime(pd.Series(t[dropped_pos]).where(t[dropped_pos] != np.iinfo(np.int64).min))
-        old = old.astype(str).to_numpy(dtype=object)
+        old = old.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object)
     else:
         old = np.full(len(dropped_pos), None, dtype=object)
     sort = np.argsort(dropped_pos)
