@@ -7,7 +7,8 @@ Reference: ``tests/reference/chain_fiml.json`` and ``hs_cfa_fiml.json``, written
     cfa(model, data = hs, missing = "ml")          # complete data, mean structure
 
 Tolerance reached on the chain: estimates 2.2e-6, SEs 2e-7, std_all 2.7e-6, chisq and logl
-2.5e-9, cfi/tli/rmsea 1e-12, srmr 2e-8, EM moments 1e-8. The tests assert 1e-4 (chisq,
+2.5e-9, cfi/tli/rmsea 1e-12, srmr 2e-8, EM moments 1e-8, FIML-corrected cfi/tli/rmsea_robust
+5e-9; with estimator "MLR" (``chain_fiml_mlr.json``) SEs 2.5e-7, chisq_scaled 3e-6. The tests assert 1e-4 (chisq,
 logl, aic, bic: 1e-3 absolute), inside lavaan's 3 printed decimals.
 """
 
@@ -51,6 +52,12 @@ MEASURES = [
     "aic",
     "bic",
     "bic2",
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
+    "rmsea_ci_lower_robust",
+    "rmsea_ci_upper_robust",
+    "rmsea_pvalue_robust",
 ]
 
 
@@ -263,6 +270,11 @@ def test_robust_fiml_matches_lavaan_mlr():
         "rmsea_ci_lower_scaled",
         "rmsea_ci_upper_scaled",
         "rmsea_pvalue_scaled",
+        "cfi_robust",
+        "tli_robust",
+        "rmsea_robust",
+        "rmsea_ci_upper_robust",
+        "rmsea_pvalue_robust",
     ]:
         lav = ref["fit_measures"][name.replace("_", ".")]
         assert test[name] == pytest.approx(lav, abs=1e-3 if "chisq_scaled" in name else 1e-6)

@@ -25,7 +25,8 @@ it reproduces lavaan 0.6-14's ``sem(..., missing = "ml")``:
   Yuan-Bentler (Mplus) scaled test under missing data, :func:`fiml_robust`;
 - fit measures: chi-square against H1, the independence baseline fitted by FIML,
   CFI, TLI, RMSEA with its interval and close-fit p-value, SRMR (Bentler's, with means,
-  against the EM moments, as lavaan computes it for ``missing = "ml"``), logl, AIC, BIC.
+  against the EM moments, as lavaan computes it for ``missing = "ml"``), logl, AIC, BIC,
+  and lavaan's FIML-corrected robust CFI, TLI and RMSEA (``*_robust``).
 
 What semopy 2.3.11 gets wrong here (measured here on Holzinger-Swineford, 301 cases, no
 missing values, so FIML must reproduce ML; reference lavaan 0.6-14 ``cfa(..., missing = "ml")``):
@@ -781,6 +782,63 @@ def _independence_logl(pat: MissingPatterns) -> float:
     return float(total)
 
 
+def _fiml_corrected(
+    model: Any, theta: np.ndarray, pat: MissingPatterns, h1: SaturatedMoments, version: str
+) -> dict[str, float]:
+    """lavaan's robust CFI/TLI/RMSEA under missing data (FIML-corrected, "V6" or "V3").
+
+    Follows ``lav_fit_fiml_corrected()`` (Zhang & Savalei, 2023): the model is re-evaluated
+    as a complete-data ML model against the EM moments (``XX3``), and the correction
+    factor is ``tr(W_c W_m^-1 U W_m^-1) / df`` ("V6", plain ML) or
+    ``tr(U W_m^-1 W_c W_m^-1 U Gamma) / df`` with ``Gamma = W_m^-1 J_m W_m^-1`` ("V3", MLR),
+    where ``W_m``/``J_m`` are the observed and first-order information of the
+    unrestricted missing-data model, ``W_c`` the complete-data one and
+    ``U = W_m - W_m Delta (Delta' W_m Delta)^-1 Delta' W_m``.
+    """
+    from .robust import _cfi, _fml, _h1_weight, _tli
+
+    n, p = pat.n, pat.x.shape[1]
+    wm = _moment_information(h1.cov, h1.mean, pat) / n
+    wmi = np.linalg.inv(wm)
+    wc = _h1_weight(h1.cov, True)
+    gamma = None
+    if version == "V3":
+        sc = _casewise_moment_scores(h1.cov, h1.mean, pat)
+        gamma = wmi @ (sc.T @ sc / n) @ wmi
+
+    def part(mod, th):
+        sig, mu = mod.implied(th)
+        xx3 = 2 * n * _fml(sig, mu, h1.cov, h1.mean, True)
+        jac_s, jac_m = mod.jacobian(th)
+        delta = np.vstack([jac_m, jac_s])
+        wd = wm @ delta
+        u = wm - wd @ np.linalg.solve(delta.T @ wd, wd.T)
+        if version == "V6":
+            k = float(np.sum(wc * (wmi @ u @ wmi)))
+        else:
+            k = float(np.trace(u @ wmi @ wc @ wmi @ u @ gamma))
+        return xx3, k
+
+    df = p * (p + 1) // 2 + p - theta.size
+    if df <= 0:
+        return {}
+    xx3, k = part(model, np.asarray(theta, dtype=float))
+    base = _FimlIndependence(p)
+    xm = np.nanmean(pat.x, axis=0)
+    xx3_b, k_b = part(base, np.r_[xm, np.nanmean((pat.x - xm) ** 2, axis=0)])
+    df_b = p * (p - 1) // 2
+    c, c_b = k / df, k_b / df_b
+    lo, hi = _rmsea_ci(xx3 / c, df, n, 0.90, c_hat=c)
+    return {
+        "cfi_robust": _cfi(xx3, df, xx3_b, df_b, c, c_b, robust=True),
+        "tli_robust": _tli(xx3, df, xx3_b, df_b, c, c_b, robust=True),
+        "rmsea_robust": _rmsea(xx3, df, n, c),
+        "rmsea_ci_lower_robust": lo,
+        "rmsea_ci_upper_robust": hi,
+        "rmsea_pvalue_robust": _rmsea_pvalue(xx3 / c, df, n, 0.05, c_hat=c),
+    }
+
+
 def fiml_fit_measures(
     model: Any,
     theta: np.ndarray,
@@ -806,7 +864,9 @@ def fiml_fit_measures(
     dict
         ``npar, nobs, fmin, chisq, df, pvalue, baseline_chisq, baseline_df,
         baseline_pvalue, cfi, tli, rmsea, rmsea_ci_lower, rmsea_ci_upper, rmsea_pvalue,
-        srmr, srmr_bentler_nomean, logl, unrestricted_logl, aic, bic, bic2``.
+        srmr, srmr_bentler_nomean, logl, unrestricted_logl, aic, bic, bic2`` and lavaan's
+        FIML-corrected ``cfi_robust, tli_robust, rmsea_robust, rmsea_ci_lower_robust,
+        rmsea_ci_upper_robust, rmsea_pvalue_robust`` (``lav_fit_fiml_corrected()``, "V6").
 
     Notes
     -----
@@ -879,7 +939,7 @@ def fiml_fit_measures(
         "aic": -2 * logl + 2 * q,
         "bic": -2 * logl + q * np.log(n),
         "bic2": -2 * logl + q * np.log((n + 2) / 24),
-    }
+    } | _fiml_corrected(model, theta, pat, h1, "V6")
 
 
 # --------------------------------------------------------------------------------------
@@ -1003,16 +1063,17 @@ def fiml_robust(
         the scaled measures ``chisq_scaled, df_scaled, pvalue_scaled,
         chisq_scaling_factor, baseline_chisq_scaled, baseline_df_scaled,
         baseline_pvalue_scaled, baseline_chisq_scaling_factor, cfi_scaled, tli_scaled,
-        rmsea_scaled, rmsea_ci_lower_scaled, rmsea_ci_upper_scaled, rmsea_pvalue_scaled``.
+        rmsea_scaled, rmsea_ci_lower_scaled, rmsea_ci_upper_scaled, rmsea_pvalue_scaled``
+        and the FIML-corrected ``cfi_robust, tli_robust, rmsea_robust, rmsea_ci_*_robust,
+        rmsea_pvalue_robust``.
 
     Notes
     -----
     Yuan-Bentler (Mplus variant) scaling: ``c = (tr(B1 A1^-1) - tr(B0 H^-1)) / df`` with
     ``A1`` the observed information of the unrestricted model at the EM moments and ``B1``
     its casewise first-order information (lavaan's ``lav_test_yuan_bentler_mplus_trace()``).
-    The baseline is the independence model fitted by FIML, treated the same way. lavaan's
-    ``*.robust`` CFI/TLI/RMSEA under missing data (``lav_fit_fiml_corrected()``) are not
-    computed.
+    The baseline is the independence model fitted by FIML, treated the same way. The
+    ``*_robust`` CFI/TLI/RMSEA are lavaan's FIML-corrected ones ("V3" for MLR).
 
     Examples
     --------
@@ -1065,4 +1126,5 @@ def fiml_robust(
     if df > 0:
         scaled = robust_fit_measures(chisq, df, trace, chisq_b, df_b, trace_b, n, level)
         test.update({k: v for k, v in scaled.items() if not k.endswith("_robust")})
+        test.update(_fiml_corrected(model, theta, pat, h1, "V3"))
     return vcov, test
