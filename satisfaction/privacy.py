@@ -488,29 +488,59 @@ class _Suppressor:
         # exact audit: any determined sum of hidden cells must be 0 or >= k
         return self._exact_audit(known)
 
+    def _groups(self, cells: list[int]) -> list[list[int]]:
+        """All hidden cells as one group when few; else their connected components.
+
+        Two hidden cells are connected when they share an equation other than the
+        grand total (a row or a column), so each component is audited on its own.
+        """
+        if len(cells) <= _EXACT_AUDIT_LIMIT:
+            return [cells]
+        parent = {c: c for c in cells}
+
+        def find(c: int) -> int:
+            while parent[c] != c:
+                parent[c] = parent[parent[c]]
+                c = parent[c]
+            return c
+
+        for q in self.eq:
+            if self.e[q.margin].label == "total":
+                continue
+            inside = [m for m in q.members if m in parent]
+            for m in inside[1:]:
+                parent[find(m)] = find(inside[0])
+        groups: dict[int, list[int]] = {}
+        for c in cells:
+            groups.setdefault(find(c), []).append(c)
+        return list(groups.values())
+
     def _exact_audit(self, known: set[int]) -> tuple[int, list[int]] | None:
         unknowns = self._unknowns()
         cells = [u for u in unknowns if self.e[u].kind != "margin" and u not in known]
-        if len(cells) < 2 or len(cells) > _EXACT_AUDIT_LIMIT or not self.eq:
+        if len(cells) < 2 or not self.eq:
             return None
         basis = _row_space_basis(self._system(unknowns))
         if basis.shape[0] == 0:
             return None
         pos = {u: c for c, u in enumerate(unknowns)}
-        subsets = np.array(list(itertools.product((0.0, 1.0), repeat=len(cells))))[1:]
-        vectors = np.zeros((len(subsets), len(unknowns)))
-        for c, u in enumerate(cells):
-            vectors[:, pos[u]] = subsets[:, c]
-        resid = vectors - (vectors @ basis.T) @ basis
-        in_space = np.abs(resid).max(axis=1) < 1e-8
-        values = subsets @ np.array([self.e[u].value for u in cells], dtype=float)
-        bad = np.flatnonzero(in_space & (values > 0) & (values < self.k))
-        if bad.size == 0:
-            return None
-        members = [cells[c] for c in np.flatnonzero(subsets[bad[0]])]
-        target = min(members, key=lambda m: (not self.e[m].sensitive, self.e[m].value))
-        lines = sorted({j for m in members for j in self.e[m].lines})
-        return target, lines
+        for group in self._groups(cells):
+            if not 2 <= len(group) <= _EXACT_AUDIT_LIMIT:
+                continue
+            subsets = np.array(list(itertools.product((0.0, 1.0), repeat=len(group))))[1:]
+            vectors = np.zeros((len(subsets), len(unknowns)))
+            for c, u in enumerate(group):
+                vectors[:, pos[u]] = subsets[:, c]
+            resid = vectors - (vectors @ basis.T) @ basis
+            in_space = np.abs(resid).max(axis=1) < 1e-8
+            values = subsets @ np.array([self.e[u].value for u in group], dtype=float)
+            bad = np.flatnonzero(in_space & (values > 0) & (values < self.k))
+            if bad.size:
+                members = [group[c] for c in np.flatnonzero(subsets[bad[0]])]
+                target = min(members, key=lambda m: (not self.e[m].sensitive, self.e[m].value))
+                lines = sorted({j for m in members for j in self.e[m].lines})
+                return target, lines
+        return None
 
     # -- choosing a partner -----------------------------------------------------------------
     def _cell_partner(self, target: int, lines: list[int]) -> int | None:
@@ -679,9 +709,11 @@ def suppress(
        determined) cells must be zero or at least two cells, and sum to 0 or to at
        least ``min_group_size`` people; otherwise the subtraction "margin minus
        shown cells" would reveal fewer people than the threshold.
-    4. With at most 16 hidden cells, every subset of them is also checked: a
-       subset sum that lies in the row space (derivable by any combination of
-       equations) must be 0 or at least ``min_group_size``.
+    4. Every subset of the hidden cells is also checked: a subset sum that lies
+       in the row space (derivable by any combination of equations) must be 0 or
+       at least ``min_group_size``. With more than 16 hidden cells this runs on
+       each connected component (cells sharing a row or column) of at most 16
+       cells, so sums mixing components through the grand total are not enumerated.
     5. On a violation, one more cell is suppressed in an equation involved: the
        smallest non-empty shown cell that alone lifts the hidden sum to the
        threshold, preferring a cell whose other line already has a suppression
@@ -691,8 +723,8 @@ def suppress(
 
     The result is correct rather than minimal: it may suppress more than an
     optimal (integer-programming) method would. Exact disclosure with the
-    nonnegativity of counts is not audited (only linear derivability), and above
-    16 hidden cells step 4 is skipped (steps 2-3 still apply). Totals are not
+    nonnegativity of counts is not audited (only linear derivability), and step
+    4 is partial for large tables (see there; steps 2-3 always apply). Totals are not
     compared across periods; only cells shown in both periods are.
 
     Examples
