@@ -288,7 +288,14 @@ class _RamGradient:
         pa = (a1 - a0).reshape(q, nv * nv)
         ps = (s1 - s0).reshape(q, nv * nv)
         pm = (m1 - m0).reshape(q, nv)
-        self.pattern = np.hstack([pa, ps, pm]).T  # (2 nv^2 + nv, q)
+        pattern = np.hstack([pa, ps, pm])  # (q, 2 nv^2 + nv)
+        # sparse form: the gradient is a sum of a few positions per parameter
+        gq, gpos = np.nonzero(pattern)
+        self._gpos = gpos
+        self._gval = pattern[gq, gpos]
+        self._gown = np.zeros((len(gq), q))
+        self._gown[np.arange(len(gq)), gq] = 1.0
+        self._gident = len(gq) == q and np.array_equal(gq, np.arange(q))
         self.p, self.nv = p, nv
         # rank-two terms dSigma = c (x y' + y x') of every free position, for the information
         ta = np.argwhere(np.abs(pa.reshape(q, nv, nv)) > 0)  # (param, i, j)
@@ -344,6 +351,7 @@ class _RamGradient:
             f = f + np.einsum("bi,bi->b", dm, u)
         f = 0.5 * f
         f = np.where(ok, f, np.inf)
+        self._last = (e, g, s, m, v, ok)
         if not want_grad:
             return f, None
         omega = 0.5 * (v - vs @ v)
@@ -360,9 +368,9 @@ class _RamGradient:
         else:
             d_m = np.zeros((b, nv))
         full = np.concatenate([d_a.reshape(b, -1), gog.reshape(b, -1), d_m], axis=1)
-        grad = full @ self.pattern
+        terms = full[:, self._gpos] * self._gval
+        grad = terms if self._gident else terms @ self._gown
         grad[~ok] = np.nan
-        self._last = (e, g, s, m, v, ok)
         return f, grad
 
     def information(self):
@@ -408,14 +416,16 @@ class _RamGradient:
         return info
 
 
-def _batched_ml(model, S, means, theta0, exo, *, tol=1e-7, max_iter=200, n_scoring=4):
-    """Batched ML fit of B samples: Fisher scoring, then BFGS from the scoring metric.
+def _batched_ml(model, S, means, theta0, exo, *, tol=1e-7, max_iter=200, n_scoring=2, memory=10):
+    """Batched ML fit of B samples: Fisher scoring, then L-BFGS from the scoring metric.
 
-    Every sample starts at ``theta0``. The first ``n_scoring`` iterations are Fisher scoring
-    steps with each sample's exact expected information (computed in closed form for all B at
-    once, :meth:`_RamGradient.information`); BFGS updates of that inverse information then
-    take over (scoring alone converges only linearly when the model does not fit exactly).
-    Steps are halved until the Armijo condition holds; converged samples leave the batch.
+    Every sample starts at ``theta0``. Iteration 1 is a Fisher scoring step with the expected
+    information at ``theta0`` (it depends on theta only, so it is shared by all samples);
+    iteration ``n_scoring`` computes each sample's own expected information in closed form
+    (:meth:`_RamGradient.information`, all B at once), whose inverse is then the initial
+    metric of limited-memory BFGS (two-loop recursion, ``memory`` pairs; scoring alone
+    converges only linearly when the model does not fit exactly). Steps are halved until the
+    Armijo condition holds; converged samples leave the batch.
     Returns thetas (B, q), converged (B,) and iterations (B,).
     """
     b = S.shape[0]
@@ -428,51 +438,70 @@ def _batched_ml(model, S, means, theta0, exo, *, tol=1e-7, max_iter=200, n_scori
     def take(arr, ii):
         return None if arr is None else arr[ii]
 
-    # working set (compacted as samples converge)
     idx = np.arange(b)
     th = thetas.copy()
     f, grad = rg.evaluate(th, S, means, exo)
-    info = rg.information()
+    # the expected information depends on theta only: at the common start it is shared
+    first = slice(0, 1)
+    rg.evaluate(th[first], S[first], take(means, first), take(exo, first))
+    h_shared = np.linalg.pinv(rg.information()[0])
     good = np.isfinite(f)
-    idx, th, f, grad, info = idx[good], th[good], f[good], grad[good], info[good]
+    idx, th, f, grad = idx[good], th[good], f[good], grad[good]
     Sw, mw, ew = S[good], take(means, good), take(exo, good)
-    hinv = None
+    hbase = None  # per-sample inverse information (B, q, q)
+    hist_s: list[np.ndarray] = []
+    hist_y: list[np.ndarray] = []
+    hist_r: list[np.ndarray] = []
+
+    def base_apply(vec):
+        if hbase is None:
+            return vec @ h_shared.T
+        return np.einsum("bij,bj->bi", hbase, vec)
+
     for it in range(1, max_iter + 1):
         if idx.size == 0:
             break
-        if it <= n_scoring or hinv is None:
-            _, hinv, okh = _chol_inverse(info)
+        if it == n_scoring and n_scoring > 1:
+            rg.evaluate(th, Sw, mw, ew, want_grad=False)
+            info = rg.information()
+            _, hbase, okh = _chol_inverse(info)
             if not okh.all():
-                hinv[~okh] = np.linalg.pinv(info[~okh])
-        step = -np.einsum("bij,bj->bi", hinv, grad)
+                hbase[~okh] = h_shared
+            hist_s, hist_y, hist_r = [], [], []
+        # two-loop recursion: direction = -H grad
+        qv = grad.copy()
+        alphas = []
+        for sv, yv, rv in zip(reversed(hist_s), reversed(hist_y), reversed(hist_r), strict=True):
+            a = rv * np.einsum("bi,bi->b", sv, qv)
+            qv -= a[:, None] * yv
+            alphas.append(a)
+        r = base_apply(qv)
+        for (sv, yv, rv), a in zip(
+            zip(hist_s, hist_y, hist_r, strict=True), reversed(alphas), strict=True
+        ):
+            beta = rv * np.einsum("bi,bi->b", yv, r)
+            r += sv * (a - beta)[:, None]
+        step = -r
         descent = np.einsum("bi,bi->b", step, grad)
         bad = ~(descent < 0)
-        if bad.any():  # not a descent direction: back to scoring for these
-            try:
-                hinv[bad] = np.linalg.inv(info[bad])
-            except np.linalg.LinAlgError:
-                hinv[bad] = np.linalg.pinv(info[bad])
-            step[bad] = -np.einsum("bij,bj->bi", hinv[bad], grad[bad])
+        if bad.any():  # not a descent direction: plain scoring step for these
+            step[bad] = -base_apply(grad)[bad]
             descent[bad] = np.einsum("bi,bi->b", step[bad], grad[bad])
         nb = idx.size
         alpha = np.ones(nb)
         pending = np.ones(nb, dtype=bool)
         f_new = np.full(nb, np.inf)
         g_new = np.full((nb, q), np.nan)
-        info_new = np.empty_like(info) if it < n_scoring else None
         for _ in range(40):
             pi = np.flatnonzero(pending)
             if pi.size == nb:
-                cand = th + step
-                fc, gc = rg.evaluate(cand, Sw, mw, ew)
+                fc, gc = rg.evaluate(th + step, Sw, mw, ew)
             else:
                 cand = th[pi] + alpha[pi, None] * step[pi]
                 fc, gc = rg.evaluate(cand, Sw[pi], take(mw, pi), take(ew, pi))
             accept = np.isfinite(fc) & (fc <= f[pi] + 1e-4 * alpha[pi] * descent[pi] + 1e-15)
             f_new[pi[accept]] = fc[accept]
             g_new[pi[accept]] = gc[accept]
-            if info_new is not None and accept.any():
-                info_new[pi[accept]] = rg.information()[accept]
             pending[pi[accept]] = False
             alpha[pi[~accept]] *= 0.5
             if not pending.any():
@@ -483,25 +512,14 @@ def _batched_ml(model, S, means, theta0, exo, *, tol=1e-7, max_iter=200, n_scori
         th = th + s_vec
         f = np.where(moved, f_new, f)
         grad = np.where(moved[:, None], g_new, grad)
-        if info_new is not None:
-            info = np.where(moved[:, None, None], info_new, info)
         iters[idx] = it
-        if it >= n_scoring:
-            sy = np.einsum("bi,bi->b", s_vec, y_vec)
-            upd = moved & (sy > 1e-14)
-            if upd.any():
-                h = hinv[upd]
-                rho = 1.0 / sy[upd]
-                sv, yv = s_vec[upd], y_vec[upd]
-                hy = np.einsum("bij,bj->bi", h, yv)
-                yhy = np.einsum("bi,bi->b", yv, hy)
-                h = (
-                    h
-                    - rho[:, None, None]
-                    * (hy[:, :, None] * sv[:, None, :] + sv[:, :, None] * hy[:, None, :])
-                    + (rho + rho**2 * yhy)[:, None, None] * sv[:, :, None] * sv[:, None, :]
-                )
-                hinv[upd] = h
+        sy = np.einsum("bi,bi->b", s_vec, y_vec)
+        ok_pair = moved & (sy > 1e-14)
+        hist_s.append(s_vec)
+        hist_y.append(y_vec)
+        hist_r.append(np.where(ok_pair, 1.0 / np.where(ok_pair, sy, 1.0), 0.0))
+        if len(hist_s) > memory:
+            hist_s.pop(0), hist_y.pop(0), hist_r.pop(0)
         scale = 1.0 + np.max(np.abs(th), axis=1)
         done = moved & (np.max(np.abs(s_vec), axis=1) < tol * scale)
         done |= np.max(np.abs(grad), axis=1) < 1e-12
@@ -513,15 +531,13 @@ def _batched_ml(model, S, means, theta0, exo, *, tol=1e-7, max_iter=200, n_scori
         thetas[idx[finished]] = th[finished]
         keep = ~finished
         if not keep.all():
-            idx, th, f, grad, info, hinv = (
-                idx[keep],
-                th[keep],
-                f[keep],
-                grad[keep],
-                info[keep],
-                hinv[keep],
-            )
+            idx, th, f, grad = idx[keep], th[keep], f[keep], grad[keep]
             Sw, mw, ew = Sw[keep], take(mw, keep), take(ew, keep)
+            if hbase is not None:
+                hbase = hbase[keep]
+            hist_s = [h[keep] for h in hist_s]
+            hist_y = [h[keep] for h in hist_y]
+            hist_r = [h[keep] for h in hist_r]
     if idx.size:
         thetas[idx] = th
     return thetas, conv, iters

@@ -1,0 +1,181 @@
+"""Benchmark: 1,000 bootstrap resamples of Bollen's political democracy model vs lavaan.
+
+Fits the model of ``tests/reference/polidem_boot.json`` (with the defined indirect effect
+``ind := a*b``) and bootstraps it with ``satisfaction.sem.fit(..., se="bootstrap",
+bootstrap=1000)``. When ``Rscript`` with lavaan is installed, the same run times lavaan's
+``sem(model, data, se = "bootstrap", bootstrap = 1000)`` in a subprocess (the fitting alone
+with ``system.time``, and the wall time including R's start-up), prints both and the ratio,
+and prints the percentile intervals of the indirect effect from both programs. The
+single-fit comparison (median of 50 fits in each program) is printed as well.
+
+Run: ``.venv/bin/python benchmarks/bench_bootstrap.py [--B 1000] [--reps 3] [--no-r]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from satisfaction.sem.bootstrap import bootstrap
+from satisfaction.sem.estimators import fit_ml
+from satisfaction.sem.fit import fit
+from satisfaction.sem.model import Model
+
+ROOT = Path(__file__).resolve().parents[1]
+REF = ROOT / "tests" / "reference"
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(lavaan))
+args <- commandArgs(trailingOnly = TRUE)
+data <- read.csv(args[1])
+model <- paste(readLines(args[2]), collapse = "\n")
+B <- as.integer(args[3])
+nfit <- as.integer(args[4])
+# single fits: median of nfit
+single <- replicate(nfit, system.time(sem(model, data = data))[["elapsed"]])
+set.seed(20260401)
+t <- system.time(fit <- sem(model, data = data, se = "bootstrap", bootstrap = B))
+pe <- parameterEstimates(fit, boot.ci.type = "perc")
+ind <- pe[pe$lhs == "ind" & pe$op == ":=", ]
+boot <- lavInspect(fit, "boot")
+cat(sprintf('{"boot_elapsed": %.4f, "single_median": %.5f, "ind_est": %.6f, "ind_se": %.6f, ',
+            t[["elapsed"]], median(single), ind$est, ind$se))
+cat(sprintf('"ind_lower": %.6f, "ind_upper": %.6f, "nonadmissible": %d, "failed": %d}\n',
+            ind$ci.lower, ind$ci.upper, length(attr(boot, "nonadmissible")),
+            length(attr(boot, "error.idx"))))
+"""
+
+
+def lavaan_available() -> bool:
+    """True if ``Rscript`` runs and lavaan loads."""
+    if shutil.which("Rscript") is None:
+        return False
+    res = subprocess.run(
+        ["Rscript", "-e", "suppressPackageStartupMessages(library(lavaan))"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return res.returncode == 0
+
+
+def run_lavaan(data_csv: Path, syntax: str, B: int, nfit: int) -> dict:
+    """Time lavaan's bootstrap and single fits in a subprocess; returns its figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "bench.R"
+        script.write_text(R_SCRIPT)
+        model = Path(tmp) / "model.lav"
+        model.write_text(syntax)
+        t0 = time.perf_counter()
+        res = subprocess.run(
+            ["Rscript", str(script), str(data_csv), str(model), str(B), str(nfit)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise RuntimeError(f"Rscript failed: {res.stderr[-2000:]}")
+    line = [ln for ln in res.stdout.splitlines() if ln.startswith("{")][-1]
+    out = json.loads(line)
+    out["wall_including_startup"] = wall
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--B", type=int, default=1000, help="bootstrap resamples (1000)")
+    parser.add_argument("--reps", type=int, default=3, help="timed repetitions of ours (3)")
+    parser.add_argument("--nfit", type=int, default=50, help="single fits to time (50)")
+    parser.add_argument("--no-r", action="store_true", help="skip lavaan")
+    args = parser.parse_args(argv)
+
+    ref = json.loads((REF / "polidem_boot.json").read_text())
+    syntax = ref["syntax"]
+    data_csv = REF / "data" / "polidem.csv"
+    data = pd.read_csv(data_csv)
+    print(f"Political democracy (n = {len(data)}), {args.B} bootstrap resamples\n")
+
+    # --- ours: single fits --------------------------------------------------------------
+    warnings.simplefilter("ignore")
+    fit(syntax, data)  # warm-up (imports, caches)
+    single = []
+    for _ in range(args.nfit):
+        t0 = time.perf_counter()
+        fit(syntax, data)
+        single.append(time.perf_counter() - t0)
+    model = Model.from_syntax(syntax, data.columns)
+    S = np.cov(data[model.observed].T, bias=True)
+    core = []
+    for _ in range(args.nfit):
+        t0 = time.perf_counter()
+        est = fit_ml(model, S, len(data))
+        core.append(time.perf_counter() - t0)
+    ours_single = float(np.median(single))
+    print(f"ours   single fit (fit(): estimates, SEs, fit measures): median {ours_single * 1e3:.1f} ms")
+    print(f"ours   single fit (estimation only, fit_ml):            median {np.median(core) * 1e3:.1f} ms")
+
+    # --- ours: bootstrap ------------------------------------------------------------------
+    times, res = [], None
+    for r in range(args.reps):
+        t0 = time.perf_counter()
+        res = fit(syntax, data, se="bootstrap", bootstrap=args.B, seed=20260401 + r)
+        times.append(time.perf_counter() - t0)
+    core_times = []
+    for r in range(args.reps):
+        t0 = time.perf_counter()
+        bootstrap(model, data, est.theta, B=args.B, seed=r)
+        core_times.append(time.perf_counter() - t0)
+    ours_boot = float(np.median(times))
+    boot = res.extra["bootstrap"] if hasattr(res, "extra") else None
+    ind = res.estimates[res.estimates.lhs == "ind"].iloc[0]
+    print(
+        f"ours   bootstrap B={args.B} (fit(..., se='bootstrap')): median {ours_boot:.3f} s "
+        f"over {args.reps} runs {[round(t, 3) for t in times]}"
+    )
+    print(f"ours   bootstrap B={args.B} (bootstrap() alone):          median {np.median(core_times):.3f} s")
+    if boot is not None:
+        print(f"ours   failed {boot.n_failed}, nonadmissible {boot.n_inadmissible}")
+    print(
+        f"ours   ind = {ind.est:.4f}, bootstrap se {ind.se:.4f}, "
+        f"95% percentile CI [{ind.ci_lower:.4f}, {ind.ci_upper:.4f}]"
+    )
+    out = {"ours_boot_s": ours_boot, "ours_single_s": ours_single}
+
+    # --- lavaan ---------------------------------------------------------------------------
+    if args.no_r or not lavaan_available():
+        print("\nRscript with lavaan not available: no comparison run.")
+        return out
+    lav = run_lavaan(data_csv, syntax, args.B, args.nfit)
+    print(
+        f"\nlavaan single fit (sem()): median {lav['single_median'] * 1e3:.1f} ms "
+        f"(system.time resolution 1 ms)"
+    )
+    print(
+        f"lavaan bootstrap B={args.B}: {lav['boot_elapsed']:.2f} s fitting (system.time), "
+        f"{lav['wall_including_startup']:.2f} s wall including R start-up and the "
+        f"{args.nfit} single fits"
+    )
+    print(f"lavaan failed {lav['failed']}, nonadmissible {lav['nonadmissible']}")
+    print(
+        f"lavaan ind = {lav['ind_est']:.4f}, bootstrap se {lav['ind_se']:.4f}, "
+        f"95% percentile CI [{lav['ind_lower']:.4f}, {lav['ind_upper']:.4f}]"
+    )
+    ratio = lav["boot_elapsed"] / ours_boot
+    print(f"\nbootstrap speed-up (lavaan fitting time / ours): {ratio:.1f}x  (target >= 20x)")
+    print(f"single-fit speed-up (lavaan / ours fit()):       {lav['single_median'] / ours_single:.1f}x")
+    out.update({"lavaan": lav, "ratio": ratio})
+    return out
+
+
+if __name__ == "__main__":
+    main()
