@@ -300,3 +300,14 @@ def test_fit_with_std_lv_and_fiml_alias_agree():
     sb = b.estimates.set_index(["lhs", "op", "rhs"])["std_all"]
     common = sa.index.intersection(sb.index)
     np.testing.assert_allclose(sa[common], sb[common], atol=1e-5)
+
+
+def test_fiml_modindices_match_lavaan(case):
+    """lavaan: modindices(fit) after missing = "ml" (expected information)."""
+    ref, res, data = case
+    mi = fiml.fiml_modindices(res, data)
+    want = pd.DataFrame(ref["modindices"]).rename(columns=lambda c: c.replace(".", "_"))
+    got = mi.merge(want, on=["lhs", "op", "rhs"], suffixes=("", "_lav"))
+    assert len(got) == len(want) == len(mi)
+    for col in ["mi", "epc", "sepc_lv", "sepc_all"]:
+        np.testing.assert_allclose(got[col], got[f"{col}_lav"], atol=5e-4, err_msg=col)
