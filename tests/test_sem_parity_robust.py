@@ -247,3 +247,14 @@ def test_semopy_robust_ses_are_not_lavaans():
     ratios = np.array(ratios)
     assert len(ratios) == len(lav)
     assert np.max(np.abs(ratios - 1)) > 0.5  # measured: 0.86 to 2.01
+
+
+def test_modindices_after_robust_fit_match_lavaan(case):
+    """lavaan's modindices() after MLM/MLR use the expected information, as after ML."""
+    ref, res, _, _ = case
+    mi = res.modindices()
+    want = pd.DataFrame(ref["modindices"]).rename(columns=lambda c: c.replace(".", "_"))
+    got = mi.merge(want, on=["lhs", "op", "rhs"], suffixes=("", "_lav"))
+    assert len(got) == len(want)
+    for col in ["mi", "epc", "sepc_all"]:
+        np.testing.assert_allclose(got[col], got[f"{col}_lav"], atol=5e-4, err_msg=col)
