@@ -481,3 +481,22 @@ def test_compare_nested_full_vs_partial(chain_fits):
 def test_top_level_reexports():
     assert sat.fit_sem is fitmod_fn and sat.chain_model is chain_model
     assert sat.SEMResult is SEMResult and sat.sem.Model is Model
+
+
+@pytest.mark.parametrize(
+    ("estimator", "diff", "pvalue"),
+    [
+        ("ML", 32.64071, 8.1688e-08),
+        ("MLM", 28.35919479, 6.9483e-07),
+        ("MLR", 24.28759446, 5.3213e-06),
+    ],
+)
+def test_compare_matches_lavtestlrt(estimator, diff, pvalue):
+    """lavaan: lavTestLRT(cfa(HS.model, estimator = E), cfa(HS.model + 'visual ~~ 0*speed
+    textual ~~ 0*speed', estimator = E)); Satorra-Bentler 2001 for MLM and MLR."""
+    m1 = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    m0 = m1 + "\nvisual ~~ 0*speed\ntextual ~~ 0*speed"
+    tab = compare(quiet_fit(m1, HS, estimator=estimator), quiet_fit(m0, HS, estimator=estimator))
+    assert tab.loc[1, "chisq_diff"] == pytest.approx(diff, abs=1e-3)
+    assert tab.loc[1, "pvalue"] == pytest.approx(pvalue, rel=1e-3)
+    assert ("chisq_scaled" in tab.columns) == (estimator != "ML")

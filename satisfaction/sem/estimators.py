@@ -187,6 +187,8 @@ def _step_batch(model, thetas, S, mean, est, s_inv, exo=None, need_info=True):
     ``W e = 0.5 D'(V x V) D vech(E) = 0.5 vech(V E V)`` with off-diagonal
     entries doubled (``V`` = Sigma^-1 for ML, S^-1 for GLS; ULS: ``W = I``).
     """
+    if not need_info:
+        return None, _gradient_batch(model, thetas, S, mean, est, s_inv, exo)
     sig, mu, jac, jmu = model.moments_and_jacobian_batch(thetas, exo)
     b, p = sig.shape[0], sig.shape[-1]
     resid = S - sig
@@ -212,6 +214,26 @@ def _step_batch(model, thetas, S, mean, est, s_inv, exo=None, need_info=True):
         if need_info:
             info = info + np.swapaxes(jmu, 1, 2) @ wmu @ jmu
     return info, grad
+
+
+def _gradient_batch(model, thetas, S, mean, est, s_inv, exo=None):
+    """Gradient numerator ``Delta' W e`` without the Jacobian (see ``Model.gradient_from``)."""
+    sig, mu, pieces = model.core_batch(thetas, exo)
+    resid = S - sig
+    v = None
+    if est == "ML":
+        _, v = _logdet_inv(sig)
+    elif est == "GLS":
+        v = s_inv
+    if v is None:  # ULS: W = I on vech, i.e. M = E + diag(E)
+        msig = resid + resid * np.eye(resid.shape[-1])
+    else:
+        msig = v @ resid @ v
+    wmean = None
+    if mu is not None:
+        d = mean - mu
+        wmean = d if v is None else np.einsum("bij,bj->bi", v, d)
+    return model.gradient_from(pieces, msig, wmean)
 
 
 def _solve(info, grad):

@@ -86,10 +86,9 @@ def _check_n(n: int, p: int, notes: list[str]) -> None:
 
 def _heywood(model: Model, theta: np.ndarray, std_all: np.ndarray) -> list[str]:
     out = []
-    pt = model.partable[model.partable["op"] != ":="]
-    est = np.array([theta[f - 1] if f > 0 else np.nan for f in pt["free"]])
-    lhs_a, op_a, rhs_a = (pt[c].to_numpy() for c in ("lhs", "op", "rhs"))
-    for k in range(len(pt)):
+    est = np.array([theta[f - 1] if f > 0 else np.nan for f in model._free])
+    lhs_a, op_a, rhs_a = model._lhs, model._op, model._rhs
+    for k in range(len(lhs_a)):
         lhs, op, rhs = lhs_a[k], op_a[k], rhs_a[k]
         if op == "~~" and lhs == rhs and np.isfinite(est[k]) and est[k] < 0:
             out.append(

@@ -64,6 +64,13 @@ FIT_MEASURE_NAMES = [
 
 def independence_model(model: Model) -> Model:
     """lavaan's baseline model: free variances (and means), fixed.x block kept as in the model."""
+    cached = model.__dict__.get("_independence")
+    if cached is None:  # fixed.x values are not bound: use .with_sample(S, mean) to fit it
+        cached = model.__dict__["_independence"] = _independence_model(model)
+    return cached
+
+
+def _independence_model(model: Model) -> Model:
     names = model.names
     ov_x = names["ov_x"]
     rows = []
@@ -277,9 +284,8 @@ def r2(model: Model, theta: np.ndarray) -> pd.Series:
     e = np.linalg.inv(np.eye(model.n_vars) - a)
     total = np.einsum("ij,jk,ik->i", e, s, e)
     resid = np.diag(s)
-    pt = model.partable
-    indicators = set(pt.loc[pt["op"] == "=~", "rhs"])
-    outcomes = set(pt.loc[pt["op"] == "~", "lhs"])
+    indicators = set(model._rhs[model._op == "=~"])
+    outcomes = set(model._lhs[model._op == "~"])
     names, values = [], []
     for i, v in enumerate(model.observed + model.latent):
         if v in indicators or v in outcomes:

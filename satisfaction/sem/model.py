@@ -138,20 +138,15 @@ def _build_partable(formulas, definitions, names, *, meanstructure, std_lv) -> p
             user_keys.add((f.rhs, f.op, f.lhs))
     default = [d for d in default if d not in user_keys]
 
-    rows = [
-        {"lhs": f.lhs, "op": f.op, "rhs": f.rhs, "user": True, "formula": f} for f in formulas
-    ] + [{"lhs": a, "op": o, "rhs": b, "user": False, "formula": None} for a, o, b in default]
-    pt = pd.DataFrame(rows)
-    n = len(pt)
+    formulas_all = list(formulas) + [None] * len(default)
+    lhs = np.array([f.lhs for f in formulas] + [d[0] for d in default], dtype=object)
+    op = np.array([f.op for f in formulas] + [d[1] for d in default], dtype=object)
+    rhs = np.array([f.rhs for f in formulas] + [d[2] for d in default], dtype=object)
+    user = np.array([True] * len(formulas) + [False] * len(default), dtype=bool)
+    n = len(lhs)
     free = np.ones(n, dtype=bool)
     value = np.full(n, np.nan)
     exo = np.zeros(n, dtype=bool)
-    lhs, op, rhs, user = (
-        pt["lhs"].to_numpy(),
-        pt["op"].to_numpy(),
-        pt["rhs"].to_numpy(),
-        pt["user"].to_numpy(),
-    )
     is_var = (op == "~~") & (lhs == rhs)
     if std_lv:
         idx = is_var & np.isin(lhs, lv)
@@ -180,7 +175,7 @@ def _build_partable(formulas, definitions, names, *, meanstructure, std_lv) -> p
     start = np.full(n, np.nan)
     line = np.zeros(n, dtype=int)
     for i in range(n):
-        f = pt["formula"].iat[i]
+        f = formulas_all[i]
         if f is None:
             continue
         line[i] = f.line
@@ -602,6 +597,39 @@ class Model:
         mu = np.einsum("bpn,bn->bp", g, m) if self.meanstructure else None
         jac, jmu = self._jacobian_from(s, m, e, g, True)
         return sig, mu, jac, jmu
+
+    def core_batch(self, thetas: np.ndarray, exo: np.ndarray | None = None):
+        """``(sigmas, mus, (S, M, E, G))`` for B parameter vectors (RAM pieces for gradients)."""
+        _, s, m, e, g = self._core_batch(thetas, exo)
+        sig = g @ s @ np.swapaxes(g, 1, 2)
+        mu = np.einsum("bpn,bn->bp", g, m) if self.meanstructure else None
+        return sig, mu, (s, m, e, g)
+
+    def gradient_from(self, pieces, msig: np.ndarray, wmean: np.ndarray | None = None):
+        """``sum_rc 0.5 msig_rc dSigma_rc/dtheta + wmean' dmu/dtheta`` for B samples, (B, q).
+
+        ``msig`` (B, p, p) is symmetric. With ``msig = V (S - Sigma) V`` this is the
+        gradient numerator ``Delta' W e`` of the estimators without forming the
+        Jacobian: ``tr(M dSigma)`` for a unit change of ``A[i, j]`` is
+        ``2 (G' M H')[i, j]`` and of ``S[i, j]`` is ``2 (G' M G)[i, j]`` (once on the diagonal).
+        """
+        s, m, e, g = pieces
+        h = e @ s @ np.swapaxes(g, 1, 2)  # (B, n, p)
+        gm = np.swapaxes(g, 1, 2) @ msig  # (B, n, p)
+        ga = gm @ np.swapaxes(h, 1, 2)  # (B, n, n): d/dA[i, j] -> ga[i, j]
+        gs = gm @ g  # (B, n, n)
+        r, c = self._row, self._col
+        parts = [
+            ga[:, r[self._fa], c[self._fa]],
+            gs[:, r[self._fs], c[self._fs]] * np.where(r[self._fs] == c[self._fs], 0.5, 1.0),
+            np.zeros((g.shape[0], len(self._fm))),
+        ]
+        if wmean is not None and self.meanstructure:
+            gw = np.einsum("bpn,bp->bn", g, wmean)  # (B, n)
+            em = np.einsum("bnk,bk->bn", e, m)
+            parts[0] = parts[0] + gw[:, r[self._fa]] * em[:, c[self._fa]]
+            parts[2] = gw[:, r[self._fm]]
+        return np.concatenate(parts, axis=1) @ self._pmap
 
     def _jacobian_from(self, s, m, e, g, with_mean):
         h = e @ s @ np.swapaxes(g, 1, 2)  # (B, n, p)
