@@ -169,21 +169,33 @@ def _detect_format(path: Path, head: bytes, fmt: str | None) -> str:
     suffix = path.suffix.lower()
     if suffix in _XLSX_SUFFIXES:
         if not head.startswith(b"PK\x03\x04"):
-            raise _fail(path, "is named .xlsx but is not an Excel workbook (no ZIP signature)",
-                        "open it in Excel and save it again as .xlsx, or rename it to .csv if it is text")
+            raise _fail(
+                path,
+                "is named .xlsx but is not an Excel workbook (no ZIP signature)",
+                "open it in Excel and save it again as .xlsx, or rename it to .csv if it is text",
+            )
         return "xlsx"
     if suffix in _PARQUET_SUFFIXES:
         if not head.startswith(b"PAR1"):
-            raise _fail(path, "is named .parquet but is not a Parquet file",
-                        "write it again with DataFrame.to_parquet, or rename it to its real type")
+            raise _fail(
+                path,
+                "is named .parquet but is not a Parquet file",
+                "write it again with DataFrame.to_parquet, or rename it to its real type",
+            )
         return "parquet"
     if suffix == ".xls":
-        raise _fail(path, "is an old Excel .xls workbook, which is not supported",
-                    "open it in Excel and save it as .xlsx or CSV")
+        raise _fail(
+            path,
+            "is an old Excel .xls workbook, which is not supported",
+            "open it in Excel and save it as .xlsx or CSV",
+        )
     if suffix in _CSV_SUFFIXES or suffix == "":
         return "csv"
-    raise _fail(path, f"has the extension {suffix!r}, which read_export does not know",
-                "save the export as .csv, .xlsx or .parquet, or pass format='csv'")
+    raise _fail(
+        path,
+        f"has the extension {suffix!r}, which read_export does not know",
+        "save the export as .csv, .xlsx or .parquet, or pass format='csv'",
+    )
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -216,8 +228,11 @@ def _sniff_encoding(path: Path, head: bytes, final: bool, encoding: str | None):
         try:
             codec = codecs.lookup(encoding)
         except LookupError:
-            raise _fail(path, f"encoding={encoding!r} is not a known text encoding",
-                        "use e.g. 'utf-8', 'utf-8-sig', 'cp1252' or 'latin-1'") from None
+            raise _fail(
+                path,
+                f"encoding={encoding!r} is not a known text encoding",
+                "use e.g. 'utf-8', 'utf-8-sig', 'cp1252' or 'latin-1'",
+            ) from None
         start = 3 if bom8 and codec.name not in ("utf-8", "utf-8-sig") else 0
         text = _decode_check(path, head, encoding, final, start)
         if start:
@@ -234,9 +249,12 @@ def _sniff_encoding(path: Path, head: bytes, final: bool, encoding: str | None):
             return "utf-16-le", _decode_check(path, head, "utf-16-le", final), notes, False
         if even > len(head) // 4 and odd == 0:
             return "utf-16-be", _decode_check(path, head, "utf-16-be", final), notes, False
-        raise _fail(path, "is a binary file, not CSV text (it contains NUL bytes)",
-                    "export the survey data as CSV, XLSX or Parquet and read that file",
-                    row=_line_of(head, head.index(b"\x00")))
+        raise _fail(
+            path,
+            "is a binary file, not CSV text (it contains NUL bytes)",
+            "export the survey data as CSV, XLSX or Parquet and read that file",
+            row=_line_of(head, head.index(b"\x00")),
+        )
     if bom8:
         try:
             text = codecs.getincrementaldecoder("utf-8")("strict").decode(head[3:], final=final)
@@ -244,7 +262,7 @@ def _sniff_encoding(path: Path, head: bytes, final: bool, encoding: str | None):
             raise _fail(
                 path,
                 "starts with a UTF-8 byte-order mark but its text is not UTF-8 "
-                f"(byte 0x{head[3 + exc.start:4 + exc.start].hex()} looks like cp1252)",
+                f"(byte 0x{head[3 + exc.start : 4 + exc.start].hex()} looks like cp1252)",
                 "re-save the whole file as UTF-8, or pass encoding='cp1252' to read it as cp1252",
                 row=_line_of(head, 3 + exc.start),
             ) from None
@@ -325,8 +343,11 @@ def _match(
         for src, dst in mapping.items():
             found = src if src in names else by_key.get(_key(src))
             if found is None:
-                raise _fail(path, f"columns={{{src!r}: {dst!r}}} names a column the file does not have",
-                            f"use one of its columns: {', '.join(names[:15])}")
+                raise _fail(
+                    path,
+                    f"columns={{{src!r}: {dst!r}}} names a column the file does not have",
+                    f"use one of its columns: {', '.join(names[:15])}",
+                )
             renames[found] = dst
     item_ids = list(instrument.item_ids) if instrument is not None else list(items or [])
     targets = {_key(i): i for i in item_ids}
@@ -349,7 +370,8 @@ def _match(
                 f"columns {seen[n] + 1} and {pos + 1} ({originals[0]!r} and {originals[1]!r}) "
                 f"both give the column {n!r}",
                 "rename or delete one of them in the file, or map them apart with columns={...}",
-                row=header_row, column=n,
+                row=header_row,
+                column=n,
             )
         seen[n] = pos
     found_items = [n for n in new_names if n in item_ids]
@@ -365,16 +387,21 @@ def _match(
                 path,
                 f"{len(looks_item)} column(s) look like items but are not in instrument "
                 f"{instrument.name!r}: {', '.join(looks_item)}",
-                "add them to the instrument, map them with columns={'" + looks_item[0]
+                "add them to the instrument, map them with columns={'"
+                + looks_item[0]
                 + "': '<item id>'}, or pass unknown='keep' to keep them as extra columns",
-                row=header_row, column=looks_item[0],
+                row=header_row,
+                column=looks_item[0],
             )
         if items is not None:
             expected = list(items)
             bad = [i for i in expected if i not in item_ids]
             if bad:
-                raise _fail(path, f"items={bad!r} are not items of instrument {instrument.name!r}",
-                            f"choose from {', '.join(item_ids)}")
+                raise _fail(
+                    path,
+                    f"items={bad!r} are not items of instrument {instrument.name!r}",
+                    f"choose from {', '.join(item_ids)}",
+                )
         else:
             sources = {instrument.item(i).source for i in found_items}
             expected = [i.id for i in instrument.items if i.source in sources]
@@ -387,7 +414,8 @@ def _match(
             f"the item column(s) {', '.join(lacking)} are missing (found {len(found_items)} of "
             f"{len(expected)} expected items)",
             "add them, map a differently named column with columns={'<name in file>': '"
-            + lacking[0] + "'}, pass items=[...] to read only some items, or missing='ignore'",
+            + lacking[0]
+            + "'}, pass items=[...] to read only some items, or missing='ignore'",
             column=lacking[0],
         )
     if instrument is not None and not found_items:
@@ -406,16 +434,28 @@ def _check_item_types(path: Path, data: pd.DataFrame, items: list[str], row_offs
     for col in items:
         s = data[col]
         dtype = s.dtype
-        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype) or (
-            pd.api.types.is_timedelta64_dtype(dtype)
+        if (
+            pd.api.types.is_bool_dtype(dtype)
+            or pd.api.types.is_datetime64_any_dtype(dtype)
+            or (pd.api.types.is_timedelta64_dtype(dtype))
         ):
-            raise _fail(path, f"the item column holds {dtype} values, not answers",
-                        "store answers as numbers (1-5, 0-10) or as text labels",
-                        column=col)
+            raise _fail(
+                path,
+                f"the item column holds {dtype} values, not answers",
+                "store answers as numbers (1-5, 0-10) or as text labels",
+                column=col,
+            )
         if dtype is np.dtype(object):
             kinds = pd.api.types.infer_dtype(s, skipna=True)
-            if kinds in ("string", "integer", "floating", "mixed-integer-float", "empty",
-                         "integer-na", "decimal"):
+            if kinds in (
+                "string",
+                "integer",
+                "floating",
+                "mixed-integer-float",
+                "empty",
+                "integer-na",
+                "decimal",
+            ):
                 continue
             types = s.map(type, na_action="ignore")
             ok = types.isin([str, int, float, np.int64, np.float64]) | s.isna()
@@ -428,7 +468,8 @@ def _check_item_types(path: Path, data: pd.DataFrame, items: list[str], row_offs
                     f"mixed types: the value {value!r} ({type(value).__name__}) is not an answer "
                     "(Excel may have turned a number or label into a date)",
                     "format the column as text or numbers in the source and export again",
-                    row=int(i) + row_offset, column=col,
+                    row=int(i) + row_offset,
+                    column=col,
                 )
 
 
@@ -469,7 +510,9 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
             sep = excel_sep
     body = lines[skip:]
     if not any(line.strip() for line in body):
-        raise _fail(path, "has no header and no data", "export the survey again with its header row")
+        raise _fail(
+            path, "has no header and no data", "export the survey again with its header row"
+        )
     header_row = skip + 1
     detected = _sniff_sep(body)
     if sep is None:
@@ -512,8 +555,12 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
         raw_names = list(names)
         data_rows = rows
         if rows and len(rows[0]) != len(raw_names):
-            raise _fail(path, f"names= gives {len(raw_names)} names but the rows have "
-                        f"{len(rows[0])} fields", "give one name per column", row=header_row)
+            raise _fail(
+                path,
+                f"names= gives {len(raw_names)} names but the rows have {len(rows[0])} fields",
+                "give one name per column",
+                row=header_row,
+            )
     decimal_found = "."
     if decimal is None:
         if sep != "," and any(_DECIMAL_COMMA.match(c.strip()) for r in data_rows for c in r):
@@ -522,7 +569,9 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
         decimal_found = decimal
     multiline = any("\n" in c or "\r" in c for r in rows for c in r)
     # column types from the sample: text answers as dictionaries, ids keeping leading zeros
-    columns_sample = {i: [r[i].strip() for r in data_rows if i < len(r)] for i in range(len(raw_names))}
+    columns_sample = {
+        i: [r[i].strip() for r in data_rows if i < len(r)] for i in range(len(raw_names))
+    }
     item_keys = set()
     if instrument is not None:
         item_keys = {_key(i) for i in instrument.item_ids}
@@ -539,21 +588,36 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
             types[name] = pa.string()
     if len(set(raw_names)) != len(raw_names):
         dup = next(n for n in raw_names if raw_names.count(n) > 1)
-        raise _fail(path, f"the column name {dup!r} appears {raw_names.count(dup)} times in the header",
-                    "rename or delete the duplicate column in the file", row=header_row, column=dup)
+        raise _fail(
+            path,
+            f"the column name {dup!r} appears {raw_names.count(dup)} times in the header",
+            "rename or delete the duplicate column in the file",
+            row=header_row,
+            column=dup,
+        )
     read_opts = dict(encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc, skip_rows=skip)
     if names is not None:
         read_opts["column_names"] = raw_names
     parse_opts = pacsv.ParseOptions(delimiter=sep, newlines_in_values=multiline)
     for _attempt in range(len(raw_names) + 1):
         convert = pacsv.ConvertOptions(
-            column_types=types, null_values=[""], strings_can_be_null=True,
-            quoted_strings_can_be_null=True, decimal_point=decimal_found,
-            true_values=["\x00true"], false_values=["\x00false"],
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            decimal_point=decimal_found,
+            true_values=["\x00true"],
+            false_values=["\x00false"],
         )
         try:
-            table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(**read_opts),
-                                   parse_options=parse_opts, convert_options=convert)
+            # the streaming reader: with a transcoded (cp1252) file it is faster than the
+            # multithreaded one here and holds a fraction of the memory (see benchmarks/)
+            table = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(**read_opts),
+                parse_options=parse_opts,
+                convert_options=convert,
+            ).read_all()
             break
         except pa.ArrowInvalid as exc:
             message = str(exc)
@@ -572,8 +636,11 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
                     "fix the row in the file (quote values that contain the separator) or pass sep=...",
                     row=row,
                 ) from None
-            raise _fail(path, f"cannot be parsed as CSV ({message.splitlines()[0][:120]})",
-                        "check the separator, the quoting and the encoding") from None
+            raise _fail(
+                path,
+                f"cannot be parsed as CSV ({message.splitlines()[0][:120]})",
+                "check the separator, the quoting and the encoding",
+            ) from None
         except UnicodeDecodeError as exc:
             raise _fail(
                 path,
@@ -583,14 +650,17 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
     # free each Arrow column as it is converted, and keep columns in their own blocks (no copy)
     data = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
+    pa.default_memory_pool().release_unused()  # give the parser's buffers back to the system
     if strip_bom or enc in ("cp1252", "latin-1"):
         first = str(data.columns[0])
         for bom in ("\ufeff", "ï»¿"):
             if first.startswith(bom):
-                data = data.rename(columns={data.columns[0]: first[len(bom):]})
+                data = data.rename(columns={data.columns[0]: first[len(bom) :]})
                 notes.append("removed a byte-order mark from the first column name")
     if not len(data):
-        raise _fail(path, "has a header but no data rows", "export the survey again with its answers")
+        raise _fail(
+            path, "has a header but no data rows", "export the survey again with its answers"
+        )
     # an empty trailing header cell (a trailing separator) with no values: drop it
     unnamed = [c for c in data.columns if not str(c).strip()]
     for c in unnamed:
@@ -598,11 +668,21 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
             data = data.drop(columns=c)
             notes.append("dropped an unnamed empty column (a trailing separator)")
         else:
-            raise _fail(path, "a column has values but no name in the header",
-                        "give every column a name in the header row", row=header_row,
-                        column=f"#{list(data.columns).index(c) + 1}")
-    return data, dict(encoding=enc, sep=sep, decimal=decimal_found, notes=notes,
-                      skipped=skip, header_row=header_row)
+            raise _fail(
+                path,
+                "a column has values but no name in the header",
+                "give every column a name in the header row",
+                row=header_row,
+                column=f"#{list(data.columns).index(c) + 1}",
+            )
+    return data, dict(
+        encoding=enc,
+        sep=sep,
+        decimal=decimal_found,
+        notes=notes,
+        skipped=skip,
+        header_row=header_row,
+    )
 
 
 def _find_ragged(path: Path, enc: str, sep: str, skip: int, strip_bom: bool) -> tuple[int, int]:
@@ -626,8 +706,11 @@ def _read_xlsx(path: Path, instrument, sheet, items_hint):
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # zip or XML errors from openpyxl
-        raise _fail(path, f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc})",
-                    "open it in Excel and save it again as .xlsx") from None
+        raise _fail(
+            path,
+            f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc})",
+            "open it in Excel and save it again as .xlsx",
+        ) from None
     notes: list[str] = []
     with book:
         sheets = list(book.sheet_names)
@@ -641,12 +724,18 @@ def _read_xlsx(path: Path, instrument, sheet, items_hint):
         if sheet is not None:
             if isinstance(sheet, int):
                 if not 0 <= sheet < len(sheets):
-                    raise _fail(path, f"has no sheet number {sheet} (it has {len(sheets)})",
-                                f"pass one of the sheet names: {', '.join(sheets)}")
+                    raise _fail(
+                        path,
+                        f"has no sheet number {sheet} (it has {len(sheets)})",
+                        f"pass one of the sheet names: {', '.join(sheets)}",
+                    )
                 chosen = sheets[sheet]
             elif sheet not in sheets:
-                raise _fail(path, f"has no sheet {sheet!r}",
-                            f"pass one of its sheets: {', '.join(map(repr, sheets))}")
+                raise _fail(
+                    path,
+                    f"has no sheet {sheet!r}",
+                    f"pass one of its sheets: {', '.join(map(repr, sheets))}",
+                )
             else:
                 chosen = sheet
             header = header_of(chosen)
@@ -668,8 +757,11 @@ def _read_xlsx(path: Path, instrument, sheet, items_hint):
                         raise _fail(
                             path,
                             f"its first sheet {chosen!r} is empty"
-                            + (f" and several sheets hold data ({', '.join(map(repr, pick))})"
-                               if pick else " and no other sheet holds the items"),
+                            + (
+                                f" and several sheets hold data ({', '.join(map(repr, pick))})"
+                                if pick
+                                else " and no other sheet holds the items"
+                            ),
                             "pass sheet='<name>' to say which sheet holds the answers",
                         )
                 elif with_items:
@@ -681,20 +773,33 @@ def _read_xlsx(path: Path, instrument, sheet, items_hint):
                         column=str(header[0]),
                     )
         if not header:
-            raise _fail(path, f"sheet {chosen!r} is empty", "pass sheet='<name>' of the sheet with the answers")
+            raise _fail(
+                path,
+                f"sheet {chosen!r} is empty",
+                "pass sheet='<name>' of the sheet with the answers",
+            )
         sample = _looks_like_data(header)
         if sample is not None and not any(
             _key(c) in wanted | {_key(m) for m in META_COLUMNS} for c in header
         ):
-            raise _fail(path, f"the first row of sheet {chosen!r} looks like data, not a header "
-                        f"(it holds {sample!r})",
-                        "add a header row with the column names (respondent_id, lq1, ...)", row=1)
+            raise _fail(
+                path,
+                f"the first row of sheet {chosen!r} looks like data, not a header "
+                f"(it holds {sample!r})",
+                "add a header row with the column names (respondent_id, lq1, ...)",
+                row=1,
+            )
         names = ["" if pd.isna(c) else str(c).strip() for c in header]
         for n in names:
             if n and names.count(n) > 1:
-                raise _fail(path, f"sheet {chosen!r}: the column name {n!r} appears "
-                            f"{names.count(n)} times in the header",
-                            "rename or delete the duplicate column", row=1, column=n)
+                raise _fail(
+                    path,
+                    f"sheet {chosen!r}: the column name {n!r} appears "
+                    f"{names.count(n)} times in the header",
+                    "rename or delete the duplicate column",
+                    row=1,
+                    column=n,
+                )
         data = pd.read_excel(book, sheet_name=chosen, header=0)
     data.columns = [str(c).strip() for c in data.columns]
     unnamed = [c for c in data.columns if c.startswith("Unnamed:")]
@@ -702,11 +807,19 @@ def _read_xlsx(path: Path, instrument, sheet, items_hint):
         if data[c].isna().all():
             data = data.drop(columns=c)
         else:
-            raise _fail(path, f"sheet {chosen!r}: a column has values but no name in the header",
-                        "give every column a name in the header row", row=1, column=c)
+            raise _fail(
+                path,
+                f"sheet {chosen!r}: a column has values but no name in the header",
+                "give every column a name in the header row",
+                row=1,
+                column=c,
+            )
     if not len(data):
-        raise _fail(path, f"sheet {chosen!r} has a header but no data rows",
-                    "export the survey again with its answers")
+        raise _fail(
+            path,
+            f"sheet {chosen!r} has a header but no data rows",
+            "export the survey again with its answers",
+        )
     return data, dict(sheet=chosen, notes=notes, header_row=1)
 
 
@@ -714,8 +827,11 @@ def _read_parquet(path: Path):
     try:
         data = pd.read_parquet(path)
     except Exception as exc:
-        raise _fail(path, f"cannot be read as Parquet ({type(exc).__name__}: {str(exc)[:120]})",
-                    "write it again with DataFrame.to_parquet") from None
+        raise _fail(
+            path,
+            f"cannot be read as Parquet ({type(exc).__name__}: {str(exc)[:120]})",
+            "write it again with DataFrame.to_parquet",
+        ) from None
     if not len(data):
         raise _fail(path, "has no data rows", "write the frame again with its answers")
     if not isinstance(data.index, pd.RangeIndex):
@@ -794,7 +910,7 @@ def read_export(
 
     Notes
     -----
-    CSV files are read by pyarrow's multithreaded reader. Only the first 64 KB are
+    CSV files are read by pyarrow's streaming reader. Only the first 64 KB are
     sniffed; a column whose later values do not fit the type inferred from the
     first block is read again as text. Item columns with text answers are read as
     dictionary-encoded text (pandas ``category``): the same values, a fraction of
@@ -832,12 +948,25 @@ def read_export(
         head = handle.read(_SNIFF_BYTES)
     final = size <= _SNIFF_BYTES
     if size == 0:
-        raise _fail(path, "is empty (0 bytes)", "export the survey again; the file has no header and no rows")
+        raise _fail(
+            path,
+            "is empty (0 bytes)",
+            "export the survey again; the file has no header and no rows",
+        )
     fmt = _detect_format(path, head, format)
     info: dict[str, Any]
     if fmt == "csv":
-        data, info = _read_csv(path, head, final, instrument, encoding=encoding, sep=sep,
-                               decimal=decimal, names=names, items_hint=items)
+        data, info = _read_csv(
+            path,
+            head,
+            final,
+            instrument,
+            encoding=encoding,
+            sep=sep,
+            decimal=decimal,
+            names=names,
+            items_hint=items,
+        )
     elif fmt == "xlsx":
         data, info = _read_xlsx(path, instrument, sheet, items)
     else:
@@ -897,19 +1026,28 @@ def write_processed(frame: pd.DataFrame, name: str, *, directory: str | Path | N
     ('pulse.parquet', [4.0])
     """
     if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"write_processed needs a DataFrame, got {type(frame).__name__}; "
-                         "pass e.g. cleaned.data")
-    if not isinstance(name, str) or not name.strip() or Path(name).name != name or name in (".", ".."):
-        raise InputError(f"write_processed: name {name!r} must be a plain file name without folders; "
-                         "pass e.g. 'pulse_2026q3'")
+        raise InputError(
+            f"write_processed needs a DataFrame, got {type(frame).__name__}; pass e.g. cleaned.data"
+        )
+    if (
+        not isinstance(name, str)
+        or not name.strip()
+        or Path(name).name != name
+        or name in (".", "..")
+    ):
+        raise InputError(
+            f"write_processed: name {name!r} must be a plain file name without folders; "
+            "pass e.g. 'pulse_2026q3'"
+        )
     target_dir = Path(directory) if directory is not None else Path(config.PROCESSED_DATA_DIR)
     target_dir = target_dir.resolve()
     raw = Path(config.RAW_DATA_DIR).resolve()
     if target_dir == raw or raw in target_dir.parents:
-        raise InputError(f"write_processed will not write into '{target_dir}': raw exports are "
-                         "never modified; write to data/processed (the default)")
+        raise InputError(
+            f"write_processed will not write into '{target_dir}': raw exports are "
+            "never modified; write to data/processed (the default)"
+        )
     target_dir.mkdir(parents=True, exist_ok=True)
     out = target_dir / (name if name.endswith(".parquet") else f"{name}.parquet")
     frame.to_parquet(out, index=None)  # a RangeIndex (and its name) is kept as metadata
     return out
-

@@ -10,10 +10,11 @@ chains them in a sensible order and checks that
 Steps, in the order :func:`clean` runs them:
 
 1. :func:`dont_know_to_missing` -- "En osaa sanoa", "Kan inte säga", "Don't know" -> missing;
-2. :func:`recode_labels` -- Finnish, Swedish and English Likert labels -> 1-5;
-3. :func:`check_range` -- values outside an item's scale -> missing;
-4. :func:`drop_empty` -- rows with no answer to any item are dropped;
-5. :func:`drop_duplicates` -- the same respondent twice in a period: keep the latest;
+2. :func:`drop_empty` -- rows with no answer to any item are dropped;
+3. :func:`drop_duplicates` -- the same respondent twice in a period: keep the latest;
+4. :func:`recode_labels` -- Finnish, Swedish and English Likert labels -> 1-5;
+5. :func:`check_range` -- values outside an item's scale -> missing (then :func:`drop_empty`
+   again, for rows left with no valid answer);
 6. :func:`flag_careless` -- straight-lining, low variability, speeding, outliers (flag or drop);
 7. :func:`reverse_code` -- reverse-keyed items: new = low + high - old.
 

@@ -104,8 +104,10 @@ def _concat_logs(logs: Iterable[pd.DataFrame]) -> pd.DataFrame:
     for col in LOG_COLUMNS:
         parts = [b[col] for b in blocks]
         if col in _CAT_COLUMNS:
-            parts = [p if isinstance(p.dtype, pd.CategoricalDtype) else p.astype("category")
-                     for p in parts]
+            parts = [
+                p if isinstance(p.dtype, pd.CategoricalDtype) else p.astype("category")
+                for p in parts
+            ]
             cats = pd.Index(sorted({str(c) for p in parts for c in p.cat.categories}), dtype=object)
             codes = []
             for p in parts:
@@ -135,7 +137,9 @@ def _specs(data: pd.DataFrame, items, scale) -> list[tuple[str, int, int, bool]]
     try:
         low, high = (int(scale[0]), int(scale[1]))
     except (TypeError, ValueError, IndexError):
-        raise CleaningError(f"scale={scale!r} must be two integers (low, high), e.g. scale=(1, 5)") from None
+        raise CleaningError(
+            f"scale={scale!r} must be two integers (low, high), e.g. scale=(1, 5)"
+        ) from None
     if low >= high:
         raise CleaningError(f"scale={scale!r}: low must be below high, e.g. scale=(1, 5)")
     out = []

@@ -162,14 +162,17 @@ def flag_careless(
     methods = [method] if isinstance(method, str) else list(method)
     bad = [m for m in methods if m not in CARELESS_METHODS]
     if bad:
-        raise CleaningError(f"careless method {bad[0]!r} is unknown; use {', '.join(CARELESS_METHODS)}")
+        raise CleaningError(
+            f"careless method {bad[0]!r} is unknown; use {', '.join(CARELESS_METHODS)}"
+        )
     if "speed" in methods and duration_col not in data.columns:
         raise CleaningError(
             f"flag_careless(method='speed') needs the completion time column {duration_col!r}; "
             "pass duration_col='<column>' or leave 'speed' out"
         )
-    metrics = careless_metrics(data, items, duration_col=duration_col if "speed" in methods else None,
-                               metrics=methods)
+    metrics = careless_metrics(
+        data, items, duration_col=duration_col if "speed" in methods else None, metrics=methods
+    )
     k = len(_specs(data, items, None))
     out = data.copy(deep=False)
     logs = []
@@ -178,7 +181,9 @@ def flag_careless(
             ls = metrics["longstring"].to_numpy()
             if threshold is None:
                 need = max(3, int(np.ceil(k / 2)))
-                flag = (ls == metrics["n_answered"].to_numpy()) & (metrics["n_answered"].to_numpy() >= need)
+                flag = (ls == metrics["n_answered"].to_numpy()) & (
+                    metrics["n_answered"].to_numpy() >= need
+                )
                 reason = "every answered item identical (straight-lining)"
             else:
                 flag = ls >= threshold
@@ -211,6 +216,17 @@ def flag_careless(
         out[f"flag_{m}"] = flag
         pos = np.flatnonzero(flag)
         old = np.array([f"{v:.4g}" for v in value[pos]], dtype=object)
-        logs.append(_log(data, pos, id_col=id_col, column=f"flag_{m}", old=old, new="True",
-                         rule=f"careless_{m}", action="flag", reason=reason))
+        logs.append(
+            _log(
+                data,
+                pos,
+                id_col=id_col,
+                column=f"flag_{m}",
+                old=old,
+                new="True",
+                rule=f"careless_{m}",
+                action="flag",
+                reason=reason,
+            )
+        )
     return out, _concat_logs(logs)

@@ -76,8 +76,9 @@ def _summary(log: pd.DataFrame, skipped: dict[str, int]) -> pd.DataFrame:
     skip = pd.DataFrame(
         {"rule": "skipped", "column": list(skipped), "action": "none", "n": list(skipped.values())}
     )
-    out = pd.concat([counts.astype({"rule": str, "column": object, "action": str}), skip],
-                    ignore_index=True)
+    out = pd.concat(
+        [counts.astype({"rule": str, "column": object, "action": str}), skip], ignore_index=True
+    )
     out["column"] = out["column"].astype(object).where(out["column"].notna(), None)
     out["n"] = out["n"].astype(int)
     return out.reset_index(drop=True)
@@ -173,7 +174,9 @@ def clean(
     4       skipped    lq2         none  0
     """
     if not isinstance(raw, pd.DataFrame):
-        raise CleaningError(f"clean needs a DataFrame, got {type(raw).__name__}; pass read_export(...).data")
+        raise CleaningError(
+            f"clean needs a DataFrame, got {type(raw).__name__}; pass read_export(...).data"
+        )
     if not isinstance(instrument, Instrument):
         raise CleaningError(
             f"clean needs an Instrument, got {type(instrument).__name__}; use sat.default_instrument()"
@@ -187,10 +190,14 @@ def clean(
     if items is not None:
         unknown = [i for i in items if i not in instrument.item_ids]
         if unknown:
-            raise CleaningError(f"items={unknown!r} are not items of instrument {instrument.name!r}")
+            raise CleaningError(
+                f"items={unknown!r} are not items of instrument {instrument.name!r}"
+            )
         absent = [i for i in items if i not in raw.columns]
         if absent:
-            raise CleaningError(f"item column(s) {absent} are not in the data; read them or leave them out")
+            raise CleaningError(
+                f"item column(s) {absent} are not in the data; read them or leave them out"
+            )
         present = [i for i in present if i.id in items]
     if not present:
         raise CleaningError(
@@ -212,13 +219,7 @@ def clean(
     scales = sorted({(i.low, i.high) for i in present})
     data, log = dont_know_to_missing(data, ids, codes=dont_know_codes, id_col=idc)
     logs.append(log)
-    for sc in scales:
-        data, log = recode_labels(data, by_scale(sc), scale=sc, unknown_labels=unknown_labels,
-                                  mapping=mapping, id_col=idc)
-        logs.append(log)
-    for sc in scales:
-        data, log = check_range(data, by_scale(sc), sc, id_col=idc)
-        logs.append(log)
+    # rows are dropped while the answers are still raw (categorical codes copy cheaply)
     if drop_all_missing:
         data, log = drop_empty(data, ids, id_col=idc)
         logs.append(log)
@@ -227,36 +228,68 @@ def clean(
             notes.append(f"no column {id_col!r}: duplicates were not checked")
         else:
             data, log = drop_duplicates(
-                data, id_col=idc,
+                data,
+                id_col=idc,
                 period_col=period_col if period_col in data.columns else None,
                 time_col=time_col if time_col in data.columns else None,
             )
             logs.append(log)
+    for sc in scales:
+        data, log = recode_labels(
+            data, by_scale(sc), scale=sc, unknown_labels=unknown_labels, mapping=mapping, id_col=idc
+        )
+        logs.append(log)
+    for sc in scales:
+        data, log = check_range(data, by_scale(sc), sc, id_col=idc)
+        logs.append(log)
+    if drop_all_missing:  # rows whose only answers were unknown labels or out of range
+        data, log = drop_empty(data, ids, id_col=idc)
+        logs.append(log)
     if careless is not None and len(data):
         construct_items = [i for i in present if instrument.construct_of(i.id) is not None]
         pool = construct_items or present
-        common = max({(i.low, i.high) for i in pool},
-                     key=lambda sc: sum((i.low, i.high) == sc for i in pool))
+        common = max(
+            {(i.low, i.high) for i in pool}, key=lambda sc: sum((i.low, i.high) == sc for i in pool)
+        )
         citems = [i.id for i in pool if (i.low, i.high) == common]
         if careless_methods is None:
             methods = ["longstring"] + (["speed"] if duration_col in data.columns else [])
         else:
             methods = list(careless_methods)
         if len(citems) >= 2 and methods:
-            data, log = flag_careless(data, citems, methods, min_duration=min_duration,
-                                      duration_col=duration_col or "duration_s", id_col=idc)
+            data, log = flag_careless(
+                data,
+                citems,
+                methods,
+                min_duration=min_duration,
+                duration_col=duration_col or "duration_s",
+                id_col=idc,
+            )
             logs.append(log)
             if careless == "drop":
                 flags = data[[f"flag_{m}" for m in methods]].to_numpy()
                 hit = flags.any(axis=1)
                 pos = np.flatnonzero(hit)
                 which = np.array(
-                    [", ".join(m for m, f in zip(methods, row, strict=True) if f) for row in flags[pos]],
+                    [
+                        ", ".join(m for m, f in zip(methods, row, strict=True) if f)
+                        for row in flags[pos]
+                    ],
                     dtype=object,
                 )
-                logs.append(_log(data, pos, id_col=idc, column=None, old=which, new=None,
-                                 rule="careless", action="drop",
-                                 reason="flagged as careless responding (careless='drop')"))
+                logs.append(
+                    _log(
+                        data,
+                        pos,
+                        id_col=idc,
+                        column=None,
+                        old=which,
+                        new=None,
+                        rule="careless",
+                        action="drop",
+                        reason="flagged as careless responding (careless='drop')",
+                    )
+                )
                 data = data.loc[~hit]
         else:
             notes.append("careless responding was not checked (fewer than 2 items on one scale)")
@@ -264,8 +297,15 @@ def clean(
     logs.append(log)
     full = _concat_logs(logs)
     _check_invariant(n_in, data, full)
-    return Cleaned(data=data, log=full, summary=_summary(full, skipped), items=tuple(ids),
-                   n_in=n_in, n_out=len(data), notes=tuple(notes))
+    return Cleaned(
+        data=data,
+        log=full,
+        summary=_summary(full, skipped),
+        items=tuple(ids),
+        n_in=n_in,
+        n_out=len(data),
+        notes=tuple(notes),
+    )
 
 
 def _reverse_listed(data: pd.DataFrame, present, idc) -> tuple[pd.DataFrame, pd.DataFrame]:

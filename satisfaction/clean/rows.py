@@ -39,8 +39,17 @@ def drop_empty(
     pos = np.flatnonzero(empty)
     if not len(pos):
         return data.copy(deep=False), _empty_log()
-    log = _log(data, pos, id_col=id_col, column=None, old=None, new=None, rule="all_missing",
-               action="drop", reason="no item answered")
+    log = _log(
+        data,
+        pos,
+        id_col=id_col,
+        column=None,
+        old=None,
+        new=None,
+        rule="all_missing",
+        action="drop",
+        reason="no item answered",
+    )
     return data.loc[~empty], log
 
 
@@ -102,7 +111,9 @@ def drop_duplicates(
             f"drop_duplicates: the respondent column {id_col!r} is not in the data; "
             "pass id_col='<column>' or skip duplicate removal"
         )
-    keys = [id_col] + ([period_col] if period_col is not None and period_col in data.columns else [])
+    keys = [id_col] + (
+        [period_col] if period_col is not None and period_col in data.columns else []
+    )
     n = len(data)
     # one int64 key per (respondent, period): factorize each key column once, no string sorting
     key = np.zeros(n, dtype=np.int64)
@@ -128,7 +139,9 @@ def drop_duplicates(
     kept_rows = data.index.to_numpy()[kept_pos]
     new = np.char.add("kept row ", kept_rows.astype(str)).astype(object)
     if t is not None:
-        old = pd.to_datetime(pd.Series(t[dropped_pos]).where(t[dropped_pos] != np.iinfo(np.int64).min))
+        old = pd.to_datetime(
+            pd.Series(t[dropped_pos]).where(t[dropped_pos] != np.iinfo(np.int64).min)
+        )
         old = old.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object)
     else:
         old = np.full(len(dropped_pos), None, dtype=object)
@@ -137,6 +150,15 @@ def drop_duplicates(
     keep = np.ones(n, dtype=bool)
     keep[dropped_pos] = False
     what = "respondent and period" if len(keys) > 1 else "respondent"
-    log = _log(data, dropped_pos, id_col=id_col, column=None, old=old, new=new, rule="duplicate",
-               action="drop", reason=f"same {what} as a later submission; kept the latest")
+    log = _log(
+        data,
+        dropped_pos,
+        id_col=id_col,
+        column=None,
+        old=old,
+        new=new,
+        rule="duplicate",
+        action="drop",
+        reason=f"same {what} as a later submission; kept the latest",
+    )
     return data.loc[keep], log

@@ -117,8 +117,19 @@ def dont_know_to_missing(
             else:
                 out[col] = s.mask(mask)
             old = _codes_text(cats, codes_[pos])
-        logs.append(_log(data, pos, id_col=id_col, column=col, old=old, new=None, rule="dont_know",
-                         action="set_missing", reason="don't-know answer set to missing"))
+        logs.append(
+            _log(
+                data,
+                pos,
+                id_col=id_col,
+                column=col,
+                old=old,
+                new=None,
+                rule="dont_know",
+                action="set_missing",
+                reason="don't-know answer set to missing",
+            )
+        )
     return out, _concat_logs(logs)
 
 
@@ -195,7 +206,9 @@ def recode_labels(
     ([4.0, nan, nan], ['unknown_label', 'unknown_label'])
     """
     if unknown_labels not in ("error", "missing"):
-        raise CleaningError(f"unknown_labels={unknown_labels!r} is not an option; use 'error' or 'missing'")
+        raise CleaningError(
+            f"unknown_labels={unknown_labels!r} is not an option; use 'error' or 'missing'"
+        )
     specs = _specs(data, items, scale)
     likert = label_map(languages) if languages is not None else label_map()
     dk = _dk_keys(languages, None)
@@ -252,7 +265,9 @@ def recode_labels(
         code_kind[valid] = kind[codes[valid]]
         if (kind == 2).any():
             counts = np.bincount(codes[valid], minlength=n)
-            labels = [(str(cats[j]), int(counts[j])) for j in np.flatnonzero(kind == 2) if counts[j]]
+            labels = [
+                (str(cats[j]), int(counts[j])) for j in np.flatnonzero(kind == 2) if counts[j]
+            ]
             if labels:
                 first = int(np.flatnonzero(code_kind == 2)[0])
                 unknown.append((col, sorted(labels, key=lambda t: -t[1]), first))
@@ -282,8 +297,19 @@ def recode_labels(
         ):
             pos = np.flatnonzero(code_kind == k)
             if len(pos):
-                logs.append(_log(data, pos, id_col=id_col, column=col, old=_codes_text(cats, codes[pos]),
-                                 new=None, rule=rule, action="set_missing", reason=reason))
+                logs.append(
+                    _log(
+                        data,
+                        pos,
+                        id_col=id_col,
+                        column=col,
+                        old=_codes_text(cats, codes[pos]),
+                        new=None,
+                        rule=rule,
+                        action="set_missing",
+                        reason=reason,
+                    )
+                )
     return out, _concat_logs(logs)
 
 
@@ -340,9 +366,19 @@ def check_range(
         new[pos] = np.nan
         out[col] = new
         old = np.array([f"{x:g}" for x in v[pos]], dtype=object)
-        logs.append(_log(data, pos, id_col=id_col, column=col, old=old, new=None,
-                         rule="out_of_range", action="set_missing",
-                         reason=f"outside the scale {low}-{high} or not a scale point"))
+        logs.append(
+            _log(
+                data,
+                pos,
+                id_col=id_col,
+                column=col,
+                old=old,
+                new=None,
+                rule="out_of_range",
+                action="set_missing",
+                reason=f"outside the scale {low}-{high} or not a scale point",
+            )
+        )
     return out, _concat_logs(logs)
 
 
@@ -399,6 +435,13 @@ def reverse_code(
         v = _numeric_or_fail(data, col, "reverse_code")
         out[col] = (low + high) - v
         n = int((~np.isnan(v)).sum())
-        logs.append(_column_log(col, f"{n} values", f"{low} + {high} - value", "reverse_code",
-                                "reverse-keyed item reversed (logged once per column)"))
+        logs.append(
+            _column_log(
+                col,
+                f"{n} values",
+                f"{low} + {high} - value",
+                "reverse_code",
+                "reverse-keyed item reversed (logged once per column)",
+            )
+        )
     return out, _concat_logs(logs)
