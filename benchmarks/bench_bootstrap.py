@@ -121,8 +121,12 @@ def main(argv: list[str] | None = None) -> dict:
         est = fit_ml(model, S, len(data))
         core.append(time.perf_counter() - t0)
     ours_single = float(np.median(single))
-    print(f"ours   single fit (fit(): estimates, SEs, fit measures): median {ours_single * 1e3:.1f} ms")
-    print(f"ours   single fit (estimation only, fit_ml):            median {np.median(core) * 1e3:.1f} ms")
+    print(
+        f"ours   single fit (fit(): estimates, SEs, fit measures): median {ours_single * 1e3:.1f} ms"
+    )
+    print(
+        f"ours   single fit (estimation only, fit_ml):            median {np.median(core) * 1e3:.1f} ms"
+    )
 
     # --- ours: bootstrap ------------------------------------------------------------------
     times, res = [], None
@@ -142,7 +146,9 @@ def main(argv: list[str] | None = None) -> dict:
         f"ours   bootstrap B={args.B} (fit(..., se='bootstrap')): median {ours_boot:.3f} s "
         f"over {args.reps} runs {[round(t, 3) for t in times]}"
     )
-    print(f"ours   bootstrap B={args.B} (bootstrap() alone):          median {np.median(core_times):.3f} s")
+    print(
+        f"ours   bootstrap B={args.B} (bootstrap() alone):          median {np.median(core_times):.3f} s"
+    )
     if boot is not None:
         print(f"ours   failed {boot.n_failed}, nonadmissible {boot.n_inadmissible}")
     print(
@@ -172,7 +178,9 @@ def main(argv: list[str] | None = None) -> dict:
     )
     ratio = lav["boot_elapsed"] / ours_boot
     print(f"\nbootstrap speed-up (lavaan fitting time / ours): {ratio:.1f}x  (target >= 20x)")
-    print(f"single-fit speed-up (lavaan / ours fit()):       {lav['single_median'] / ours_single:.1f}x")
+    print(
+        f"single-fit speed-up (lavaan / ours fit()):       {lav['single_median'] / ours_single:.1f}x"
+    )
     out.update({"lavaan": lav, "ratio": ratio})
     return out
 
