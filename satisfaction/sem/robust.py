@@ -336,7 +336,7 @@ class _Independence:
 # --------------------------------------------------------------------------------------
 # the robust pieces
 # --------------------------------------------------------------------------------------
-def _robust_parts(model, theta, x, kind, s, ybar, x_idx):
+def _robust_parts(model, theta, x, kind, s, ybar, x_idx, gamma):
     """Return (vcov, trace_ugamma) for one model (the target or the baseline)."""
     n = x.shape[0]
     meanstructure = getattr(model, "meanstructure", False)
@@ -344,7 +344,6 @@ def _robust_parts(model, theta, x, kind, s, ybar, x_idx):
     if not meanstructure:
         mu = ybar
     delta = _delta(model, theta)
-    gamma = adf_gamma(x, meanstructure, x_idx)
     keep = _not_x_mask(x.shape[1], x_idx, meanstructure)
     drop = ~keep
     if kind == "MLM":
@@ -659,7 +658,8 @@ def robust_vcov(
     s = np.cov(x, rowvar=False, bias=True)
     x_idx = _exo_indices(model)
     nx = len(x_idx)
-    vcov, trace = _robust_parts(model, theta, x, kind, s, ybar, x_idx)
+    gamma = adf_gamma(x, meanstructure, x_idx)
+    vcov, trace = _robust_parts(model, theta, x, kind, s, ybar, x_idx, gamma)
 
     sigma, mu = model.implied(theta)
     chisq = 2 * n * _fml(sigma, mu if meanstructure else ybar, s, ybar, meanstructure)
@@ -668,7 +668,7 @@ def robust_vcov(
 
     base = _Independence(s, ybar, meanstructure, x_idx)
     theta_b = base.start
-    _, trace_b = _robust_parts(base, theta_b, x, kind, s, ybar, x_idx)
+    _, trace_b = _robust_parts(base, theta_b, x, kind, s, ybar, x_idx, gamma)
     sig_b, mu_b = base.implied(theta_b)
     chisq_b = 2 * n * _fml(sig_b, mu_b if meanstructure else ybar, s, ybar, meanstructure)
     df_b = p * (p - 1) // 2 - nx * (nx - 1) // 2
