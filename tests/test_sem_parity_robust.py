@@ -9,6 +9,7 @@ Reference: ``tests/reference/hs_cfa_mlm.json``, ``hs_cfa_mlr.json``,
     cfa(model, data = hs, estimator = "MLR", meanstructure = TRUE)
     sem("dem60 =~ y1 + y2 + y3 + y4; dem60 ~ x1 + x2", data = polidem, estimator = "MLM")
     sem(same, estimator = "MLR")       # exogenous covariates, fixed.x = TRUE
+    sem(polidem_model, data = polidem, estimator = "MLM" / "MLR")  # with ind := a*b
 
 Tolerance reached: estimates, SEs, std_all 1e-6; scaled chi-square 2e-5 (absolute, on a
 statistic near 80), every scaled/robust fit measure 1e-7. The tests assert 1e-4, well
@@ -92,7 +93,15 @@ def lavaan_theta(model: Model, ref: dict) -> np.ndarray:
 
 
 POLIDEM = pd.read_csv(REF / "data" / "polidem.csv")
-CASES = ["hs_cfa_mlm", "hs_cfa_mlr", "hs_cfa_mlr_means", "polidem_x_mlm", "polidem_x_mlr"]
+CASES = [
+    "hs_cfa_mlm",
+    "hs_cfa_mlr",
+    "hs_cfa_mlr_means",
+    "polidem_x_mlm",
+    "polidem_x_mlr",
+    "polidem_mlm",
+    "polidem_mlr",
+]
 
 
 @pytest.fixture(scope="module", params=CASES)

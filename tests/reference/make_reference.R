@@ -135,7 +135,7 @@ if (want("polidem_ml")) {
   case_json("polidem_ml", fit, polidem_model, "sem(model, data = polidem)",
             list(wall_time_s = unname(t["elapsed"])))
 }
-for (est in c("GLS", "ULS")) {
+for (est in c("GLS", "ULS", "MLM", "MLR")) {
   nm <- paste0("polidem_", tolower(est))
   if (want(nm)) {
     fit <- sem(polidem_model, data = polidem, estimator = est)
