@@ -44,9 +44,21 @@ N_ITEMS = 20
 REVERSED = ("q5", "q10")
 
 UNITS = [
-    "Hälytyskeskus", "Asiakaspalvelu", "Talous ja hallinto", "Käyttöpalvelut", "Tietoturva",
-    "Sovelluskehitys", "Henkilöstöpalvelut", "Hankinnat", "Viestintä", "Pääkäyttäjät",
-    "Tukipalvelut Åbo", "Verkkopalvelut", "Lähitukipalvelut", "Integraatiot", "Työasemapalvelut",
+    "Hälytyskeskus",
+    "Asiakaspalvelu",
+    "Talous ja hallinto",
+    "Käyttöpalvelut",
+    "Tietoturva",
+    "Sovelluskehitys",
+    "Henkilöstöpalvelut",
+    "Hankinnat",
+    "Viestintä",
+    "Pääkäyttäjät",
+    "Tukipalvelut Åbo",
+    "Verkkopalvelut",
+    "Lähitukipalvelut",
+    "Integraatiot",
+    "Työasemapalvelut",
 ]
 
 
@@ -57,8 +69,12 @@ def bench_instrument():
     constructs = []
     for c in range(4):
         items = tuple(
-            Item(f"q{5 * c + j}", f"Item {5 * c + j}", f"Väittämä {5 * c + j}",
-                 reverse=f"q{5 * c + j}" in REVERSED)
+            Item(
+                f"q{5 * c + j}",
+                f"Item {5 * c + j}",
+                f"Väittämä {5 * c + j}",
+                reverse=f"q{5 * c + j}" in REVERSED,
+            )
             for j in range(1, 6)
         )
         constructs.append(Construct(f"C{c + 1}", f"Construct {c + 1}", items))
@@ -95,10 +111,9 @@ def generate(path: Path, n: int, seed: int = 20260101) -> dict:
     month[n_first:] = month[ids[n_first:]]
     seconds = rng.integers(0, 20 * 86400, size=n)
     seconds[n_first:] = seconds[ids[n_first:]] + rng.integers(60, 86400, size=n_dup)  # later
-    stamps = (
-        np.array([f"2026-{m:02d}-01" for m in range(1, 13)], dtype="datetime64[s]")[month - 1]
-        + seconds.astype("timedelta64[s]")
-    )
+    stamps = np.array([f"2026-{m:02d}-01" for m in range(1, 13)], dtype="datetime64[s]")[
+        month - 1
+    ] + seconds.astype("timedelta64[s]")
     duration = np.round(np.exp(rng.normal(np.log(180), 0.35, size=n))).astype(np.int64)
     speeders = rng.random(n) < 0.02
     duration[speeders] = rng.integers(5, 30, size=int(speeders.sum()))
@@ -120,7 +135,9 @@ def generate(path: Path, n: int, seed: int = 20260101) -> dict:
         3, "submitted_at", pa.compute.replace_substring(table["submitted_at"], "T", " ")
     )
     utf8 = path.with_suffix(".utf8.csv")
-    pacsv.write_csv(table, utf8, write_options=pacsv.WriteOptions(delimiter=";", quoting_style="none"))
+    pacsv.write_csv(
+        table, utf8, write_options=pacsv.WriteOptions(delimiter=";", quoting_style="none")
+    )
     del table, columns
     decoder = codecs.getincrementaldecoder("utf-8")()
     with open(utf8, "rb") as src, open(path, "wb") as dst:
@@ -152,7 +169,9 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 """
 
-BASELINE = PEAK + """
+BASELINE = (
+    PEAK
+    + """
 import json, sys, time
 import pandas as pd
 t0 = time.perf_counter()
@@ -162,8 +181,11 @@ print(json.dumps({"seconds": seconds, "rows": len(df),
                   "frame_mb": df.memory_usage(deep=True).sum() / 2**20,
                   "maxrss_mb": peak_mb()}))
 """
+)
 
-OURS = PEAK + """
+OURS = (
+    PEAK
+    + """
 import json, sys, time
 sys.path.insert(0, sys.argv[2])
 import pandas as pd
@@ -195,6 +217,7 @@ print(json.dumps({"read": t1 - t0, "clean": t2 - t1, "score": t3 - t2, "seconds"
                   "sep": ex.report.sep,
                   "maxrss_mb": peak_mb()}))
 """
+)
 
 
 GENERATE = """
@@ -207,8 +230,13 @@ print(json.dumps(generate(Path(sys.argv[1]), int(sys.argv[2]))))
 
 
 def _run(code: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], check=True,
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -223,30 +251,49 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         truth = _run(GENERATE, str(path), str(args.rows), str(Path(__file__).resolve().parent))
         size_mb = path.stat().st_size / 2**20
-        print(f"generated {args.rows:,} rows x {N_ITEMS} items, {size_mb:,.0f} MB cp1252 ';' CSV "
-              f"in {time.perf_counter() - t0:.1f} s")
-        base = min((_run(BASELINE, str(path)) for _ in range(args.repeat)), key=lambda r: r["seconds"])
-        ours = min((_run(OURS, str(path), str(Path(__file__).resolve().parent))
-                    for _ in range(args.repeat)), key=lambda r: r["seconds"])
+        print(
+            f"generated {args.rows:,} rows x {N_ITEMS} items, {size_mb:,.0f} MB cp1252 ';' CSV "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+        base = min(
+            (_run(BASELINE, str(path)) for _ in range(args.repeat)), key=lambda r: r["seconds"]
+        )
+        ours = min(
+            (
+                _run(OURS, str(path), str(Path(__file__).resolve().parent))
+                for _ in range(args.repeat)
+            ),
+            key=lambda r: r["seconds"],
+        )
     ratio = ours["seconds"] / base["seconds"]
     mem_ratio = ours["maxrss_mb"] / ours["frame_mb"]
     mem_ratio_net = (ours["maxrss_mb"] - ours["import_mb"]) / ours["frame_mb"]
     print()
-    print(f"baseline pandas.read_csv(engine='pyarrow'): {base['seconds']:7.2f} s   "
-          f"peak RSS {base['maxrss_mb']:,.0f} MB   frame {base['frame_mb']:,.0f} MB")
+    print(
+        f"baseline pandas.read_csv(engine='pyarrow'): {base['seconds']:7.2f} s   "
+        f"peak RSS {base['maxrss_mb']:,.0f} MB   frame {base['frame_mb']:,.0f} MB"
+    )
     print(f"ours read_export                          : {ours['read']:7.2f} s")
     print(f"ours clean                                : {ours['clean']:7.2f} s")
     print(f"ours score ({ours['score_how']}): {ours['score']:.2f} s")
-    print(f"ours total                                : {ours['seconds']:7.2f} s   "
-          f"peak RSS {ours['maxrss_mb']:,.0f} MB (imports {ours['import_mb']:,.0f} MB)")
-    print(f"cleaned frame {ours['frame_mb']:,.0f} MB ({ours['rows_out']:,} rows); "
-          f"log {ours['log_rows']:,} rows, {ours['log_mb']:,.0f} MB")
+    print(
+        f"ours total                                : {ours['seconds']:7.2f} s   "
+        f"peak RSS {ours['maxrss_mb']:,.0f} MB (imports {ours['import_mb']:,.0f} MB)"
+    )
+    print(
+        f"cleaned frame {ours['frame_mb']:,.0f} MB ({ours['rows_out']:,} rows); "
+        f"log {ours['log_rows']:,} rows, {ours['log_mb']:,.0f} MB"
+    )
     print()
-    print(f"time ratio ours / baseline   : {ratio:5.2f}   (target <= 2)  "
-          f"{'OK' if ratio <= 2 else 'MISSED'}")
-    print(f"peak RSS / cleaned frame     : {mem_ratio:5.2f}   (target <= 4)  "
-          f"{'OK' if mem_ratio <= 4 else 'MISSED'}  "
-          f"[{mem_ratio_net:.2f} without the imports]")
+    print(
+        f"time ratio ours / baseline   : {ratio:5.2f}   (target <= 2)  "
+        f"{'OK' if ratio <= 2 else 'MISSED'}"
+    )
+    print(
+        f"peak RSS / cleaned frame     : {mem_ratio:5.2f}   (target <= 4)  "
+        f"{'OK' if mem_ratio <= 4 else 'MISSED'}  "
+        f"[{mem_ratio_net:.2f} without the imports]"
+    )
     print()
     print("mess built in :", json.dumps(truth))
     print("mess detected :", json.dumps(ours["counts"]))

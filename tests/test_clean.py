@@ -41,7 +41,8 @@ def pulse(n=40, seed=0, labels="fi") -> pd.DataFrame:
             "respondent_id": [f"E{i:03d}" for i in range(n)],
             "unit": rng.choice(["Hälytyskeskus", "Talous"], n),
             "period": "2026-01",
-            "submitted_at": pd.Timestamp("2026-01-02") + pd.to_timedelta(rng.integers(0, 10**6, n), "s"),
+            "submitted_at": pd.Timestamp("2026-01-02")
+            + pd.to_timedelta(rng.integers(0, 10**6, n), "s"),
             "duration_s": rng.integers(120, 400, n),
         }
     )
@@ -73,7 +74,9 @@ def test_recode_every_language_and_variant():
 
 
 def test_recode_categorical_and_numeric_text():
-    d = pd.DataFrame({"lq1": pd.Categorical(["4", "4,0", "Samaa mieltä", None]), "lq2": [1, 2, 3, 4]})
+    d = pd.DataFrame(
+        {"lq1": pd.Categorical(["4", "4,0", "Samaa mieltä", None]), "lq2": [1, 2, 3, 4]}
+    )
     out, log = recode_labels(d, ["lq1", "lq2"], id_col=None)
     assert out["lq1"].tolist()[:3] == [4.0, 4.0, 4.0] and np.isnan(out["lq1"].iloc[3])
     assert out["lq2"].dtype == np.float64 and len(log) == 0
@@ -89,14 +92,19 @@ def test_recode_dont_know_is_logged_per_value():
 
 def test_recode_unknown_labels_error_lists_all_with_counts():
     d = pd.DataFrame(
-        {"respondent_id": list("abcde"), "lq1": ["Kyllä", "Kyllä", "4", "ehkä", "4"],
-         "lq2": ["4", "4", "4", "4", "joo"]}
+        {
+            "respondent_id": list("abcde"),
+            "lq1": ["Kyllä", "Kyllä", "4", "ehkä", "4"],
+            "lq2": ["4", "4", "4", "4", "joo"],
+        }
     )
     with pytest.raises(CleaningError) as info:
         recode_labels(d, ["lq1", "lq2"])
     msg = str(info.value)
     assert "column 'lq1' has 'Kyllä' (2), 'ehkä' (1)" in msg and "column 'lq2' has 'joo' (1)" in msg
-    assert "row 0, respondent 'a'" in msg and "unknown_labels='missing'" in msg and "mapping=" in msg
+    assert (
+        "row 0, respondent 'a'" in msg and "unknown_labels='missing'" in msg and "mapping=" in msg
+    )
 
 
 def test_recode_mapping_and_missing_mode():
@@ -104,9 +112,12 @@ def test_recode_mapping_and_missing_mode():
     out, log = recode_labels(d, ["lq1"], mapping={"kyllä": 5, "EI": 1, "ehkä": None}, id_col=None)
     assert out["lq1"].tolist()[:2] == [5.0, 1.0] and np.isnan(out["lq1"].iloc[2])
     assert log["rule"].tolist() == ["mapping"] and log["old"].tolist() == ["ehkä"]
-    out, log = recode_labels(pd.DataFrame({"lq1": ["x", "4"]}), ["lq1"], unknown_labels="missing",
-                             id_col=None)
-    assert log[["row", "old", "rule", "action"]].values.tolist() == [[0, "x", "unknown_label", "set_missing"]]
+    out, log = recode_labels(
+        pd.DataFrame({"lq1": ["x", "4"]}), ["lq1"], unknown_labels="missing", id_col=None
+    )
+    assert log[["row", "old", "rule", "action"]].values.tolist() == [
+        [0, "x", "unknown_label", "set_missing"]
+    ]
 
 
 def test_recode_0_10_items_take_numbers_not_likert_labels():
@@ -184,8 +195,17 @@ def test_drop_duplicates_keeps_latest_and_logs_the_rest():
         {
             "respondent_id": ["a", "a", "a", "b", "b", None, None],
             "period": ["p1", "p1", "p1", "p1", "p2", "p1", "p1"],
-            "submitted_at": pd.to_datetime(["2026-01-02", "2026-01-05", "2026-01-03", "2026-01-01",
-                                            "2026-01-01", "2026-01-01", "2026-01-01"]),
+            "submitted_at": pd.to_datetime(
+                [
+                    "2026-01-02",
+                    "2026-01-05",
+                    "2026-01-03",
+                    "2026-01-01",
+                    "2026-01-01",
+                    "2026-01-01",
+                    "2026-01-01",
+                ]
+            ),
         }
     )
     before = d.copy()
@@ -205,7 +225,9 @@ def test_drop_duplicates_needs_the_id_column():
 
 def test_careless_metrics_against_hand_computation():
     """longstring: runs over answered items; irv: row SD (ddof=1), like careless::irv."""
-    d = pd.DataFrame({"a": [3, 1, 5, 2], "b": [3, 1, np.nan, 4], "c": [3, 2, 5, 2], "d": [3, 2, 1, 4]})
+    d = pd.DataFrame(
+        {"a": [3, 1, 5, 2], "b": [3, 1, np.nan, 4], "c": [3, 2, 5, 2], "d": [3, 2, 1, 4]}
+    )
     m = careless_metrics(d, list(d.columns), duration_col=None)
     assert m["longstring"].tolist() == [4, 2, 2, 1]
     expected = d.apply(lambda r: r.dropna().std(ddof=1), axis=1)
@@ -231,8 +253,14 @@ def test_mahalanobis_matches_direct_formula():
 
 
 def test_flag_careless_methods_and_thresholds():
-    d = pd.DataFrame({"a": [3, 1, 4, 2, 5], "b": [3, 2, 4, 2, 5], "c": [3, 2, 5, 3, 5],
-                      "duration_s": [200, 180, 20, 210, 100]})
+    d = pd.DataFrame(
+        {
+            "a": [3, 1, 4, 2, 5],
+            "b": [3, 2, 4, 2, 5],
+            "c": [3, 2, 5, 3, 5],
+            "duration_s": [200, 180, 20, 210, 100],
+        }
+    )
     out, log = flag_careless(d, ["a", "b", "c"], ["longstring", "irv", "speed"], id_col=None)
     assert out["flag_longstring"].tolist() == [True, False, False, False, True]
     assert out["flag_irv"].tolist() == [True, False, False, False, True]
@@ -261,7 +289,9 @@ def test_clean_end_to_end_small():
     dup["submitted_at"] = dup["submitted_at"] + pd.Timedelta("1D")
     dup.loc[dup.index[0], "lq1"] = LIKERT_LABELS["fi"][2]
     raw = pd.concat([raw, dup], ignore_index=True)
-    raw.loc[8, ["lq1", "lq2", "lq3", "lq4", "ex1", "ex2", "ex3", "ex4", "ex5"]] = LIKERT_LABELS["fi"][3]
+    raw.loc[8, ["lq1", "lq2", "lq3", "lq4", "ex1", "ex2", "ex3", "ex4", "ex5"]] = LIKERT_LABELS[
+        "fi"
+    ][3]
     raw.loc[9, "duration_s"] = 10
     before = raw.copy()
     out = sat.clean(raw, INST)
@@ -347,8 +377,9 @@ def messy_frames(draw):
 @given(messy_frames(), st.sampled_from(["flag", "drop", None]))
 def test_rows_in_equal_rows_out_plus_rows_dropped(raw, careless):
     before = raw.copy()
-    out = sat.clean(raw, INST, unknown_labels="missing", careless=careless,
-                    items=["lq1", "lq2", "lq3", "lq4"])
+    out = sat.clean(
+        raw, INST, unknown_labels="missing", careless=careless, items=["lq1", "lq2", "lq3", "lq4"]
+    )
     pd.testing.assert_frame_equal(raw, before)  # never modified in place
     dropped = out.log.loc[out.log["action"] == "drop", "row"].astype(int)
     assert len(raw) == len(out.data) + len(dropped)

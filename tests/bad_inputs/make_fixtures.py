@@ -14,10 +14,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-FI = ["Täysin eri mieltä", "Jokseenkin eri mieltä", "Ei samaa eikä eri mieltä",
-      "Jokseenkin samaa mieltä", "Täysin samaa mieltä"]
-SV = ["Helt av annan åsikt", "Delvis av annan åsikt", "Varken av samma eller annan åsikt",
-      "Delvis av samma åsikt", "Helt av samma åsikt"]
+FI = [
+    "Täysin eri mieltä",
+    "Jokseenkin eri mieltä",
+    "Ei samaa eikä eri mieltä",
+    "Jokseenkin samaa mieltä",
+    "Täysin samaa mieltä",
+]
+SV = [
+    "Helt av annan åsikt",
+    "Delvis av annan åsikt",
+    "Varken av samma eller annan åsikt",
+    "Delvis av samma åsikt",
+    "Helt av samma åsikt",
+]
 EN = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 META = ["respondent_id", "unit", "period", "submitted_at", "duration_s"]
 ITEMS = ["lq1", "lq2", "lq3", "lq4", "ex1", "ex2", "ex3", "ex4", "ex5", "enps", "stay"]
@@ -33,8 +43,13 @@ def rows(labels=FI, n=N_ROWS, seed=1) -> list[list[str]]:
     for i in range(n):
         answers = [labels[rng.randint(1, 4)] for _ in range(9)]
         out.append(
-            [f"E{i + 1:03d}", UNITS[i % len(UNITS)], "2026-01",
-             f"2026-01-{i + 2:02d} 0{i % 10}:15:00", str(rng.randint(120, 300))]
+            [
+                f"E{i + 1:03d}",
+                UNITS[i % len(UNITS)],
+                "2026-01",
+                f"2026-01-{i + 2:02d} 0{i % 10}:15:00",
+                str(rng.randint(120, 300)),
+            ]
             + answers
             + [str(rng.randint(0, 10)), labels[rng.randint(2, 4)]]
         )
@@ -96,7 +111,10 @@ def main() -> None:
     put("ragged_row.csv", csv_text(body=ragged))
     # --- binary and misnamed ---------------------------------------------------------------
     rng = random.Random(7)
-    put("binary.csv", bytes(rng.randrange(256) for _ in range(2048)).replace(b"\n", b"\x00") + b"\x00")
+    put(
+        "binary.csv",
+        bytes(rng.randrange(256) for _ in range(2048)).replace(b"\n", b"\x00") + b"\x00",
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
@@ -104,12 +122,22 @@ def main() -> None:
     put("text_named_xlsx.xlsx", csv_text())
     # --- columns ---------------------------------------------------------------------------
     drop = HEADER.index("ex3")
-    put("missing_item.csv", csv_text(header=HEADER[:drop] + HEADER[drop + 1:],
-                                     body=[r[:drop] + r[drop + 1:] for r in base]))
-    put("extra_unknown_columns.csv",
-        csv_text(header=HEADER + ["comment", "browser"],
-                 body=[r + ["hyvä työpaikka", "Firefox"] for r in base]))
-    put("unknown_item_column.csv", csv_text(header=HEADER + ["lq5"], body=[r + ["3"] for r in base]))
+    put(
+        "missing_item.csv",
+        csv_text(
+            header=HEADER[:drop] + HEADER[drop + 1 :], body=[r[:drop] + r[drop + 1 :] for r in base]
+        ),
+    )
+    put(
+        "extra_unknown_columns.csv",
+        csv_text(
+            header=HEADER + ["comment", "browser"],
+            body=[r + ["hyvä työpaikka", "Firefox"] for r in base],
+        ),
+    )
+    put(
+        "unknown_item_column.csv", csv_text(header=HEADER + ["lq5"], body=[r + ["3"] for r in base])
+    )
     dup = list(HEADER)
     dup[HEADER.index("lq3")] = "lq2"
     put("duplicated_columns.csv", csv_text(header=dup))
@@ -147,13 +175,17 @@ def main() -> None:
     earlier[3] = "2026-01-01 08:00:00"
     dups += [later, earlier]
     put("duplicate_submissions.csv", csv_text(body=dups))
-    spaced = [r[:5] + [f"  {c.lower()}  " if n % 2 else f"{c} " for n, c in enumerate(r[5:14])]
-              + r[14:] for r in base]
+    spaced = [
+        r[:5] + [f"  {c.lower()}  " if n % 2 else f"{c} " for n, c in enumerate(r[5:14])] + r[14:]
+        for r in base
+    ]
     put("whitespace_labels.csv", csv_text(body=spaced))
     put("swedish_labels.csv", csv_text(body=rows(SV)), "utf-8")
     put("english_labels.csv", csv_text(body=rows(EN)), "utf-8")
-    mixed_lang = [r[:5] + [[FI, SV, EN][n % 3][FI.index(c)] for n, c in enumerate(r[5:14])] + r[14:]
-                  for r in base]
+    mixed_lang = [
+        r[:5] + [[FI, SV, EN][n % 3][FI.index(c)] for n, c in enumerate(r[5:14])] + r[14:]
+        for r in base
+    ]
     put("mixed_language_labels.csv", csv_text(body=mixed_lang), "utf-8")
     dk = [list(r) for r in base]
     dk[0][5], dk[1][6], dk[2][7], dk[3][8] = "En osaa sanoa", "Eos", "Vet ej", "N/A"
@@ -165,8 +197,10 @@ def main() -> None:
     # --- XLSX ------------------------------------------------------------------------------
     sheet = [HEADER] + typed_rows(base)
     xlsx("first_sheet.xlsx", {"responses": sheet})
-    xlsx("second_sheet.xlsx", {"Info": [["Kysely", "Pulssi tammikuu"], ["Vastauksia", 8]],
-                               "responses": sheet})
+    xlsx(
+        "second_sheet.xlsx",
+        {"Info": [["Kysely", "Pulssi tammikuu"], ["Vastauksia", 8]], "responses": sheet},
+    )
     xlsx("empty_first_sheet.xlsx", {"Taul1": [], "responses": sheet})
     dated = [list(r) for r in sheet]
     import datetime as dt
