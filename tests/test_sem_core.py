@@ -500,3 +500,46 @@ def test_compare_matches_lavtestlrt(estimator, diff, pvalue):
     assert tab.loc[1, "chisq_diff"] == pytest.approx(diff, abs=1e-3)
     assert tab.loc[1, "pvalue"] == pytest.approx(pvalue, rel=1e-3)
     assert ("chisq_scaled" in tab.columns) == (estimator != "ML")
+
+
+def test_fixed_x_fit_measures_match_lavaan():
+    """lavaan: fitMeasures(sem(PATH_MODEL, data = PoliticalDemocracy)) (fixed.x = TRUE)."""
+    res = quiet_fit(PATH_MODEL, POLIDEM)
+    fm = res.fit_measures
+    expected = {
+        "npar": 13,
+        "df": 12,
+        "chisq": 86.293,
+        "baseline_chisq": 267.530,
+        "baseline_df": 20,
+        "cfi": 0.700,
+        "tli": 0.500,
+        "rmsea": 0.287,
+        "srmr": 0.195,
+        "logl": -866.051,
+        "unrestricted_logl": -822.904,
+        "aic": 1758.101,
+        "bic": 1788.228,
+    }
+    for key, value in expected.items():
+        assert round(fm[key], 3) == value, key
+    # fixed.x rows are reported with their sample values and se 0, like parameterEstimates()
+    x = res.estimates.query("lhs == 'x1' and rhs == 'x2'").iloc[0]
+    assert x["se"] == 0 and np.isnan(x["z"])
+    assert round(res.r2["f"], 3) == 0.587
+    res_m = quiet_fit(PATH_MODEL, POLIDEM, meanstructure=True)
+    assert res_m.fit_measures["npar"] == 18 and round(res_m.fit_measures["srmr"], 3) == 0.174
+    assert round(res_m.fit_measures["aic"], 3) == 1768.101
+
+
+def test_fit_dispatches_to_the_other_estimators():
+    """MLR with FIML goes through fiml.fiml_robust (lavaan: sem(..., missing = "ml",
+    estimator = "MLR")); the scaled test lands in fit_measures and test["robust"]."""
+    data = HS[["x1", "x2", "x3", "x4", "x5", "x6"]].copy()
+    data.iloc[::7, 0] = np.nan
+    res = quiet_fit("F1 =~ x1 + x2 + x3\nF2 =~ x4 + x5 + x6", data, missing="fiml", estimator="MLR")
+    assert res.model.meanstructure and "chisq_scaled" in res.fit_measures.index
+    assert res.test["robust"]["chisq_scaling_factor"] > 0
+    assert res.data_summary["n"] == len(data)
+    with pytest.raises(SEMError, match="needs estimator"):
+        fit("F1 =~ x1 + x2 + x3", data, missing="fiml", estimator="GLS")

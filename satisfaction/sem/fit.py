@@ -266,13 +266,24 @@ def fit(
         estimation = fit_fiml(spec, x)  # dispatch: fiml
         fiml_vcov = _module_function("fiml", "fiml_vcov", "missing='fiml'")  # dispatch: fiml
         fiml_fm = _module_function("fiml", "fiml_fit_measures", "missing='fiml'")  # dispatch: fiml
-        if est == "MLR":
-            raise SEMError(
-                "estimator 'MLR' with missing='fiml' is not available yet; use estimator='ML'"
-            )
-        vcov = fiml_vcov(spec, estimation.theta, x)  # dispatch: fiml
         fm = fiml_fm(spec, estimation.theta, x)  # dispatch: fiml
         test = {"fit_measures": dict(fm)}
+        if est == "MLR":
+            fiml_robust = _module_function(
+                "fiml", "fiml_robust", "MLR with missing='fiml'"
+            )  # dispatch: fiml
+            vcov, test_r = fiml_robust(spec, estimation.theta, x)  # dispatch: fiml
+            test["robust"] = test_r
+            test["fit_measures"].update(
+                {
+                    k: v
+                    for k, v in test_r.items()
+                    if isinstance(v, (int, float, np.floating))
+                    and k not in ("chisq", "df", "baseline_chisq", "baseline_df")
+                }
+            )
+        else:
+            vcov = fiml_vcov(spec, estimation.theta, x)  # dispatch: fiml
         complete = x.dropna()
         S = S_ml = np.cov(complete.to_numpy(float).T, bias=True) if len(complete) > p else np.eye(p)
         mean = complete.mean().to_numpy() if len(complete) else np.zeros(p)

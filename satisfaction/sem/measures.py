@@ -15,7 +15,9 @@ baseline (independence) model:
   ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over the lower triangle with the diagonal
   (and, with a mean structure, of ``(m_i - mu_i) / sqrt(s_ii)``);
 * ``logl = -N/2 (p log 2 pi + log|Sigma| + tr(S Sigma^-1) + (m - mu)' Sigma^-1 (m - mu))``,
-  ``unrestricted_logl`` the same at ``Sigma = S``, ``aic = -2 logl + 2 npar``,
+  ``unrestricted_logl`` the same at ``Sigma = S`` (with fixed.x covariates both are
+  conditional on them: their own saturated log-likelihood is subtracted, as in lavaan),
+  ``aic = -2 logl + 2 npar``,
   ``bic = -2 logl + log(N) npar`` (ML only; NaN for GLS/ULS, as in lavaan).
 """
 
@@ -244,6 +246,12 @@ def fit_measures(
     if estimator in ("ML", "MLM", "MLR"):
         logl = _logl(S_ml, sigma, n, mean if use_mean else None, mu if use_mean else None)
         logl_h1 = _logl(S_ml, S_ml, n)
+        ov_x = model.names["ov_x"]
+        if ov_x:  # fixed.x: lavaan reports the likelihood conditional on the covariates
+            ix = [model.observed.index(v) for v in ov_x]
+            sxx = S_ml[np.ix_(ix, ix)]
+            logl_x = _logl(sxx, sxx, n)
+            logl, logl_h1 = logl - logl_x, logl_h1 - logl_x
         aic = -2 * logl + 2 * npar
         bic = -2 * logl + np.log(n) * npar
     else:
