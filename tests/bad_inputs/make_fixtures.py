@@ -117,7 +117,7 @@ def main() -> None:
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr(zipfile.ZipInfo("[Content_Types].xml", (2026, 1, 1, 0, 0, 0)), "<Types/>")
     put("xlsx_named_csv.csv", buffer.getvalue())
     put("text_named_xlsx.xlsx", csv_text())
     # --- columns ---------------------------------------------------------------------------
