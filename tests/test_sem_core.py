@@ -543,3 +543,24 @@ def test_fit_dispatches_to_the_other_estimators():
     assert res.data_summary["n"] == len(data)
     with pytest.raises(SEMError, match="needs estimator"):
         fit("F1 =~ x1 + x2 + x3", data, missing="fiml", estimator="GLS")
+
+
+def test_higher_order_and_nonrecursive_models_match_lavaan():
+    """lavaan: cfa(HS + 'g =~ visual + textual + speed'); sem('y1 ~ y2 + x1; y2 ~ y1 + x2;
+    y1 ~ 1', data = PoliticalDemocracy) (an intercept in the syntax implies means)."""
+    ho = quiet_fit(
+        "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+        "g =~ visual + textual + speed",
+        HS,
+    )
+    row = ho.estimates.iloc[10]
+    assert (row["lhs"], row["rhs"]) == ("g", "textual")
+    assert [round(row[c], 3) for c in ("est", "se", "std_all")] == [0.662, 0.173, 0.525]
+    assert round(ho.fit_measures["chisq"], 3) == 85.306
+    nr = quiet_fit("y1 ~ y2 + x1\ny2 ~ y1 + x2\ny1 ~ 1", POLIDEM)
+    assert nr.model.meanstructure
+    est = nr.estimates
+    assert est[["lhs", "op"]].iloc[[4, 10]].values.tolist() == [["y1", "~1"], ["y2", "~1"]]
+    assert np.round(est["est"].iloc[[2, 4, 6]].to_numpy(), 3).tolist() == [0.299, -1.013, 11.759]
+    assert np.round(est["se"].iloc[[2, 4, 6]].to_numpy(), 3).tolist() == [0.931, 1.787, 6.844]
+    assert round(nr.fit_measures["logl"], 3) == -363.422 and nr.fit_measures["npar"] == 8

@@ -310,7 +310,8 @@ class Model:
         data_columns : iterable of str
             Column names of the data; every observed variable must be one of them.
         meanstructure : bool
-            Add intercepts (observed intercepts free, latent means fixed to 0).
+            Add intercepts (observed intercepts free, latent means fixed to 0);
+            implied when the syntax has an intercept (``y ~ 1``).
         std_lv : bool
             Fix latent variances to 1 instead of the first loadings.
         fixed_x : bool
@@ -340,6 +341,8 @@ class Model:
         6   F  ~~   F     6    NaN
         """
         formulas, definitions = parse_syntax(syntax)
+        if any(f.op == "~1" for f in formulas):  # lavaan: intercepts imply a mean structure
+            meanstructure = True
         columns = [str(c) for c in data_columns]
         names = _names(formulas, fixed_x)
         clash = [v for v in names["lv"] if v in columns]
