@@ -125,7 +125,7 @@ def drop_duplicates(
         key = key.astype(np.int64)
     t = _times(data, time_col) if time_col is not None and time_col in data.columns else None
     # sort by key, then time (missing time = earliest), then file order: the last of a run is kept
-    order = np.lexsort((np.arange(n), t if t is not None else np.zeros(n, dtype=np.int64), key))
+    order = np.lexsort((t, key)) if t is not None else np.argsort(key, kind="stable")  # stable
     key_sorted = key[order]
     last_of_run = np.ones(n, dtype=bool)
     last_of_run[:-1] = key_sorted[1:] != key_sorted[:-1]
