@@ -353,35 +353,55 @@ def _pair_cells(tau1: np.ndarray, tau2: np.ndarray, rho: float):
     return P, dP_drho, dP1, dP2
 
 
+def _table_cells(tau1: np.ndarray, tau2: np.ndarray, rho: float):
+    """Cell probabilities (K, L) and dP/drho of one table (cheaper than _pair_cells)."""
+    e1 = np.concatenate([[-np.inf], tau1, [np.inf]])
+    e2 = np.concatenate([[-np.inf], tau2, [np.inf]])
+    F = bivariate_normal_cdf(e1[:, None], e2[None, :], rho)
+    P = F[1:, 1:] - F[:-1, 1:] - F[1:, :-1] + F[:-1, :-1]
+    K, L = tau1.size + 1, tau2.size + 1
+    D = np.zeros((K + 1, L + 1))
+    D[1:K, 1:L] = bivariate_normal_pdf(tau1[:, None], tau2[None, :], rho)
+    dP = D[1:, 1:] - D[:-1, 1:] - D[1:, :-1] + D[:-1, :-1]
+    return np.maximum(P, 1e-300), dP
+
+
 def _fit_rho(freq: np.ndarray, tau1: np.ndarray, tau2: np.ndarray, start: float) -> float:
-    """Maximise the bivariate-normal likelihood of a contingency table over rho."""
+    """Maximise the bivariate-normal likelihood of a contingency table over rho.
 
-    def nll(r):
-        e1 = np.concatenate([[-np.inf], tau1, [np.inf]])
-        e2 = np.concatenate([[-np.inf], tau2, [np.inf]])
-        F = bivariate_normal_cdf(e1[:, None], e2[None, :], r)
-        P = F[1:, 1:] - F[:-1, 1:] - F[1:, :-1] + F[:-1, :-1]
-        return -float(np.sum(freq * np.log(np.maximum(P, 1e-300))))
-
-    res = optimize.minimize_scalar(
-        nll, bounds=(-0.999, 0.999), method="bounded", options={"xatol": 1e-10}
-    )
-    rho = float(res.x)
-    # polish with Newton steps on the analytic score (Fisher information)
-    for _ in range(5):
-        P, dr, _, _ = _pair_cells(tau1, tau2, rho)
-        P = np.maximum(P, 1e-300)
+    Fisher scoring from ``start`` (the Pearson correlation of the codes) with step halving
+    inside (-0.999, 0.999), lavaan's bounds; bounded Brent search if scoring stalls.
+    """
+    n = freq.sum()
+    rho = float(np.clip(start, -0.99, 0.99))
+    P, dr = _table_cells(tau1, tau2, rho)
+    ll = float(np.sum(freq * np.log(P)))
+    for _ in range(50):
         g = float(np.sum(freq * dr / P))
-        info = float(np.sum(freq.sum() * dr * dr / P))
-        if info <= 0:
+        info = float(np.sum(n * dr * dr / P))
+        if not info > 0:
             break
         step = g / info
-        new = min(max(rho + step, -0.999), 0.999)
-        if abs(new - rho) < 1e-12:
-            rho = new
-            break
-        rho = new
-    return rho
+        t = 1.0
+        while True:
+            new = min(max(rho + t * step, -0.999), 0.999)
+            P2, dr2 = _table_cells(tau1, tau2, new)
+            ll2 = float(np.sum(freq * np.log(P2)))
+            if ll2 >= ll - 1e-12 or t < 1e-6:
+                break
+            t *= 0.5
+        done = abs(new - rho) < 1e-10
+        rho, P, dr, ll = new, P2, dr2, ll2
+        if done:
+            return rho
+    # fallback: bounded scalar search
+    res = optimize.minimize_scalar(
+        lambda r: -float(np.sum(freq * np.log(_table_cells(tau1, tau2, r)[0]))),
+        bounds=(-0.999, 0.999),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
+    return float(res.x)
 
 
 def polychoric(
