@@ -52,6 +52,7 @@ __all__ = [
     "pseudonymise",
     "pseudonymise_frame",
     "suppress",
+    "margins",
     "guard",
     "DemoKeyWarning",
     "DEMO_KEY",
@@ -680,8 +681,8 @@ def suppress(
         a nullable integer with ``<NA>``), and two added columns: ``suppressed``
         (bool) and ``suppression_reason`` (``""`` for shown rows, else e.g.
         ``"primary: n < 5"``, ``"previous: n changed by 3 since the previous
-        period"`` or ``"complementary: protects unit=B"``). ``out.attrs["margins"]``
-        holds the margins (``level, group, n, suppressed, suppression_reason``)
+        period"`` or ``"complementary: protects unit=B"``). :func:`margins` (``out``)
+        gives the margins (``level, group, n, suppressed, suppression_reason``)
         so that report code shows only the margins not suppressed.
 
     Raises
@@ -834,20 +835,43 @@ def suppress(
         out[c] = col.mask(mask)
     out["suppressed"] = mask
     out["suppression_reason"] = [x.reason for x in entries[:n_cells]]
-    out.attrs["margins"] = pd.DataFrame(
-        [
-            {
-                "level": lev,
-                "group": g,
-                count_col: entries[i].value if not entries[i].suppressed else pd.NA,
-                "suppressed": entries[i].suppressed,
-                "suppression_reason": entries[i].reason,
-            }
-            for lev, g, i in margin_rows
-        ],
-        columns=["level", "group", count_col, "suppressed", "suppression_reason"],
-    )
+    # plain records, not a frame: pandas compares attrs with == when frames are merged
+    # or concatenated, and a frame there makes every later merge fail
+    out.attrs["margins"] = [
+        {
+            "level": lev,
+            "group": g,
+            count_col: entries[i].value if not entries[i].suppressed else None,
+            "suppressed": entries[i].suppressed,
+            "suppression_reason": entries[i].reason,
+        }
+        for lev, g, i in margin_rows
+    ]
+    out.attrs["count_col"] = count_col
     return out
+
+
+def margins(table: pd.DataFrame) -> pd.DataFrame:
+    """The margins (totals, subtotals) of a table made by :func:`suppress`, with their suppression.
+
+    Returns
+    -------
+    DataFrame
+        ``level, group, <count_col>, suppressed, suppression_reason``: show only
+        the rows with ``suppressed == False``.
+
+    Examples
+    --------
+    >>> t = suppress(pd.DataFrame({"unit": ["A", "B", "C"], "n": [40, 3, 12]}), by="unit")
+    >>> margins(t)[["level", "n", "suppressed"]]
+       level     n  suppressed
+    0  total  55       False
+    """
+    if "margins" not in table.attrs:
+        raise InputError("margins(): the table was not made by suppress(); pass suppress()'s output")
+    count_col = table.attrs.get("count_col", "n")
+    columns = ["level", "group", count_col, "suppressed", "suppression_reason"]
+    return pd.DataFrame(table.attrs["margins"], columns=columns)
 
 
 # --------------------------------------------------------------------------- guard

@@ -182,10 +182,8 @@ def quarter_summary(
     c = _summary(cus, CUSTOMER, "nps", [by]).rename(columns={"n": "n_customers"})
     e = suppress(e, count_col="n_employees", by=by, min_group_size=min_group_size, total=True)
     c = suppress(c, count_col="n_customers", by=by, min_group_size=min_group_size, total=True)
-    # suppress() keeps its margins in .attrs; merging frames whose attrs hold frames fails
     e = e.rename(columns={"suppressed": "employees_suppressed"})
     c = c.rename(columns={"suppressed": "customers_suppressed"})
-    e.attrs, c.attrs = {}, {}
     keep_e = [by, "n_employees", *EMPLOYEE, "enps", "employees_suppressed"]
     keep_c = [by, "n_customers", *CUSTOMER, "nps", "customers_suppressed"]
     out = e[keep_e].merge(c[keep_c], on=by, how="outer")

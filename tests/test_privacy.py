@@ -24,6 +24,7 @@ from scipy.optimize import linprog
 import satisfaction as sat
 from satisfaction import config, privacy
 from satisfaction.errors import InputError, PrivacyError
+from satisfaction.privacy import margins as margins_of
 
 KEY = "0123456789abcdef-test-key"
 K = 5
@@ -42,7 +43,7 @@ def published_system(table, out, by, total, k=K):
     values = list(counts)
     unknown = list(out["suppressed"].to_numpy(dtype=bool))
     equations = []
-    margins = out.attrs["margins"]
+    margins = margins_of(out)
     if total is False:
         return np.array(values), np.array(unknown), equations, n
     members = list(range(n))
@@ -222,9 +223,7 @@ def test_checker_catches_a_naive_primary_only_table():
     """The checker must be able to fail: primary suppression alone leaks via the total."""
     table = pd.DataFrame({"unit": ["A", "B", "C"], "n": [40, 3, 12]})
     naive = table.assign(suppressed=table["n"] < K)
-    naive.attrs["margins"] = pd.DataFrame(
-        {"level": ["total"], "group": ["total"], "n": [55], "suppressed": [False]}
-    )
+    naive.attrs["margins"] = [{"level": "total", "group": "total", "n": 55, "suppressed": False}]
     assert disclosure_problems(table, naive, ["unit"], None)
 
 
@@ -244,7 +243,7 @@ def test_suppress_one_level_example():
     ]
     assert out["ex_mean"].isna().tolist() == [False, True, True, False]
     assert out["n"].isna().tolist() == [False, True, True, False]
-    assert out.attrs["margins"]["n"].tolist() == [80]
+    assert margins_of(out)["n"].tolist() == [80]
 
 
 def test_suppress_without_total_is_primary_only():
@@ -269,7 +268,7 @@ def test_suppress_two_level_small_margin_is_reported():
         }
     )
     out = sat.suppress(table, by=["division", "unit"])
-    m = out.attrs["margins"].set_index(["level", "group"])
+    m = margins_of(out).set_index(["level", "group"])
     assert m.loc[("division", "D1"), "suppressed"]
     assert m.loc[("division", "D1"), "suppression_reason"] == "primary: n < 5"
     assert disclosure_problems(table, out, ["division", "unit"], None) == []
