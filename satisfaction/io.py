@@ -599,7 +599,23 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
     if names is not None:
         read_opts["column_names"] = raw_names
     parse_opts = pacsv.ParseOptions(delimiter=sep, newlines_in_values=multiline)
-    for _attempt in range(len(raw_names) + 1):
+
+    def not_utf8(column: str | None):
+        """Text that is not UTF-8 beyond the sniffed 64 KB: retry as cp1252 if we guessed."""
+        nonlocal enc
+        if encoding is None and enc == "utf-8" and text.isascii():
+            enc = "cp1252"
+            read_opts["encoding"] = enc
+            notes.append("the first 64 KB looked like UTF-8 but later rows are not; read as cp1252")
+            return
+        raise _fail(
+            path,
+            f"is not valid {enc} text beyond its first 64 KB",
+            "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
+            column=column,
+        )
+
+    for _attempt in range(len(raw_names) + 2):
         convert = pacsv.ConvertOptions(
             column_types=types,
             null_values=[""],
@@ -618,10 +634,18 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
                 parse_options=parse_opts,
                 convert_options=convert,
             ).read_all()
+            binary = [f.name for f in table.schema if pa.types.is_binary(f.type)]
+            if binary:  # pyarrow infers binary for text that is not valid UTF-8
+                del table
+                not_utf8(binary[0])
+                continue
             break
         except pa.ArrowInvalid as exc:
             message = str(exc)
             m = _ARROW_COLUMN.search(message)
+            if "utf8" in message.lower().replace("-", ""):
+                not_utf8(raw_names[int(m.group(1))] if m else None)
+                continue
             if "conversion error" in message.lower() and m:
                 col = raw_names[int(m.group(1))]
                 if col not in types:  # inferred from the first block, text later on: read as text

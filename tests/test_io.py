@@ -122,6 +122,23 @@ def test_text_after_the_first_block_is_read_again_as_text(tmp_path):
     assert cl.data["lq1"].iloc[-1] == 4.0
 
 
+def test_cp1252_after_an_ascii_first_block_is_read_again_as_cp1252(tmp_path):
+    body = "respondent_id;unit;lq1\n" + "".join(f"E{i};Talous;4\n" for i in range(8000))
+    p = tmp_path / "late_cp1252.csv"
+    p.write_bytes((body + "E9;Hälytys;Samaa mieltä\n").encode("cp1252"))
+    ex = sat.read_export(p, INST, items=["lq1"])
+    assert ex.report.encoding == "cp1252" and ex.data["unit"].iloc[-1] == "Hälytys"
+    assert any("later rows are not" in n for n in ex.report.notes)
+    with pytest.raises(InputError, match=r"not valid utf-8 text beyond its first 64 KB"):
+        sat.read_export(p, INST, items=["lq1"], encoding="utf-8")
+    # UTF-8 letters in the first 64 KB, cp1252 later: a mixed file is an error, not a guess
+    mixed = ("respondent_id;unit;lq1\nE0;Hälytys;4\n" + body.split("\n", 1)[1]).encode("utf-8")
+    p.write_bytes(mixed + "E9;Hälytys;4\n".encode("cp1252"))
+    with pytest.raises(InputError, match=r"beyond its first 64 KB.*encoding='cp1252'") as info:
+        sat.read_export(p, INST, items=["lq1"])
+    assert "column 'unit'" in str(info.value)
+
+
 def test_leading_zero_ids_stay_text(tmp_path):
     p = tmp_path / "ids.csv"
     p.write_text("respondent_id;lq1\n00123;4\n00456;5\n", encoding="utf-8")
