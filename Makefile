@@ -36,7 +36,7 @@ sample: data/sample/manifest.json
 
 test: $(STAMP) sample
 	$(BIN)/ruff check satisfaction tests benchmarks notebooks
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check satisfaction tests benchmarks notebooks
