@@ -125,20 +125,29 @@ def evaluate_definitions(
     return out
 
 
-def _definitions_and_values(result, thetas: np.ndarray):
-    """Defined-parameter list and label -> draws mapping from a fitted result."""
-    pt = result.model.partable
-    defs = [(r.lhs, r.rhs) for r in pt.itertuples() if r.op == ":="]
-    values: dict[str, np.ndarray | float] = {}
-    for r in pt.itertuples():
-        if r.op == ":=" or not isinstance(r.label, str) or not r.label:
+def _label_map(pt: pd.DataFrame) -> tuple[list[tuple[str, str]], dict[str, int | float]]:
+    """Defined parameters and label -> free index (int, 0-based) or fixed value (float)."""
+    op = pt["op"].to_numpy()
+    lhs = pt["lhs"].to_numpy()
+    rhs = pt["rhs"].to_numpy()
+    label = pt["label"].to_numpy()
+    free = pt["free"].to_numpy()
+    value = pt["value"].to_numpy() if "value" in pt else np.full(len(pt), np.nan)
+    defs = [(str(lhs[k]), str(rhs[k])) for k in np.flatnonzero(op == ":=")]
+    mapping: dict[str, int | float] = {}
+    for k in np.flatnonzero(op != ":="):
+        lab = label[k]
+        if not isinstance(lab, str) or not lab:
             continue
-        free = int(r.free)
-        if free > 0:
-            values[r.label] = thetas[:, free - 1]
-        elif r.label not in values:
-            values[r.label] = float(r.value)
-    return defs, values
+        if int(free[k]) > 0:
+            mapping[lab] = int(free[k]) - 1
+        elif lab not in mapping:
+            mapping[lab] = float(value[k])
+    return defs, mapping
+
+
+def _values(mapping: dict[str, int | float], thetas: np.ndarray) -> dict:
+    return {lab: (thetas[..., j] if isinstance(j, int) else j) for lab, j in mapping.items()}
 
 
 def monte_carlo_ci(
@@ -202,8 +211,8 @@ def monte_carlo_ci(
     draws = int(draws)
     if draws < 100:
         raise SEMError(f"draws={draws} is too few for percentile limits; use at least 1000.")
-    pt = result.model.partable
-    if not (pt.op == ":=").any():
+    defs, mapping = _label_map(result.model.partable)
+    if not defs:
         raise SEMError(
             "the model has no defined parameters; add one such as 'ind := a*b' to the syntax "
             "(with labelled paths) to get Monte Carlo intervals."
@@ -225,10 +234,8 @@ def monte_carlo_ci(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     z = rng.standard_normal((draws, theta.size))
     thetas = theta + z @ root.T
-    defs, values = _definitions_and_values(result, thetas)
-    sim = evaluate_definitions(defs, values)
-    _, values_hat = _definitions_and_values(result, theta[None, :])
-    est = evaluate_definitions(defs, values_hat)
+    sim = evaluate_definitions(defs, _values(mapping, thetas))
+    est = evaluate_definitions(defs, _values(mapping, theta[None, :]))
     alpha = (1.0 - level) / 2.0
     rows = []
     for name, expr in defs:
