@@ -1001,9 +1001,9 @@ def read_export(
     )
     if renames:
         data.columns = new_names
-    data, blank = _drop_blank_rows(data)
-    offset = (header_row or 0) + 1 if header_row is not None else 0
+    offset = header_row + 1 if header_row is not None else 0  # data row 0 -> its line in the file
     _check_item_types(path, data, found, offset)
+    data, blank = _drop_blank_rows(data)
     report = ExportReport(
         path=str(path),
         format=fmt,
