@@ -22,10 +22,23 @@ _FUNCS = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs, "tanh": 
 def label_values(model: Model, values: np.ndarray) -> dict[str, np.ndarray]:
     """Map each label to its value(s).
 
-    ``values`` is either (q,) or (B, q) free-parameter vectors, or a full
-    per-row vector of the parameter table (length ``len(partable)`` minus the
-    ``:=`` rows) when it is passed as ``values`` with ``per_row=True`` via
-    :func:`evaluate`.
+    Parameters
+    ----------
+    model : Model
+    values : ndarray (q,) or (B, q)
+        Free-parameter vector(s).
+
+    Returns
+    -------
+    dict
+        Label -> value (array of shape ``values.shape[:-1]``); fixed labelled
+        parameters give their fixed value.
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("y ~ a*x", ["x", "y"])
+    >>> float(label_values(m, np.array([0.5, 1.0]))["a"])
+    0.5
     """
     out: dict[str, np.ndarray] = {}
     values = np.asarray(values, float)
@@ -73,6 +86,10 @@ def evaluate(model: Model, theta: np.ndarray, *, per_row: np.ndarray | None = No
         how standardised definitions are computed (lavaan evaluates the
         definition on the standardised parameters).
 
+    Returns
+    -------
+    ndarray (n_defined,)
+
     Examples
     --------
     >>> m = Model.from_syntax("y ~ a*x\\nz ~ b*y\\nind := a*b", ["x", "y", "z"])
@@ -88,7 +105,16 @@ def evaluate(model: Model, theta: np.ndarray, *, per_row: np.ndarray | None = No
 
 
 def evaluate_batch(model: Model, thetas: np.ndarray) -> np.ndarray:
-    """Values of the defined parameters for B parameter vectors, shape (B, n_defined).
+    """Values of the defined parameters for B parameter vectors.
+
+    Parameters
+    ----------
+    model : Model
+    thetas : ndarray (B, q)
+
+    Returns
+    -------
+    ndarray (B, n_defined)
 
     Examples
     --------
@@ -104,7 +130,25 @@ def evaluate_batch(model: Model, thetas: np.ndarray) -> np.ndarray:
 
 
 def jacobian(model: Model, theta: np.ndarray, *, h: float = 1e-6) -> np.ndarray:
-    """Derivatives of the defined parameters w.r.t. theta (n_defined, q), central differences."""
+    """Derivatives of the defined parameters with respect to theta, by central differences.
+
+    Parameters
+    ----------
+    model : Model
+    theta : ndarray (q,)
+    h : float
+        Relative step.
+
+    Returns
+    -------
+    ndarray (n_defined, q)
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("y ~ a*x\\nz ~ b*y\\nind := a*b", ["x", "y", "z"])
+    >>> jacobian(m, np.array([0.5, 0.4, 1.0, 1.0])).round(6)
+    array([[0.4, 0.5, 0. , 0. ]])
+    """
     theta = np.asarray(theta, float)
     q = theta.size
     steps = h * np.maximum(1.0, np.abs(theta))
@@ -116,6 +160,17 @@ def jacobian(model: Model, theta: np.ndarray, *, h: float = 1e-6) -> np.ndarray:
 
 def delta_vcov(model: Model, theta: np.ndarray, vcov: np.ndarray) -> np.ndarray:
     """Delta-method covariance matrix of the defined parameters, ``J V J'``.
+
+    Parameters
+    ----------
+    model : Model
+    theta : ndarray (q,)
+    vcov : ndarray (q, q)
+        Covariance matrix of the free parameters.
+
+    Returns
+    -------
+    ndarray (n_defined, n_defined)
 
     Examples
     --------

@@ -65,7 +65,25 @@ FIT_MEASURE_NAMES = [
 
 
 def independence_model(model: Model) -> Model:
-    """lavaan's baseline model: free variances (and means), fixed.x block kept as in the model."""
+    """lavaan's baseline (independence) model of a model.
+
+    Parameters
+    ----------
+    model : Model
+
+    Returns
+    -------
+    Model
+        Free variances (and means) of the observed variables, no covariances;
+        the fixed.x block kept fixed (bind it with ``.with_sample(S, mean)``).
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
+    >>> base = independence_model(m)
+    >>> base.n_free, ndat(base) - base.n_free
+    (3, 3)
+    """
     cached = model.__dict__.get("_independence")
     if cached is None:  # fixed.x values are not bound: use .with_sample(S, mean) to fit it
         cached = model.__dict__["_independence"] = _independence_model(model)
@@ -107,7 +125,22 @@ def _independence_model(model: Model) -> Model:
 
 
 def ndat(model: Model) -> int:
-    """Number of sample statistics the model reproduces (lavaan's ``ndat``)."""
+    """Number of sample statistics the model reproduces (lavaan's ``ndat``).
+
+    Parameters
+    ----------
+    model : Model
+
+    Returns
+    -------
+    int
+        ``p(p+1)/2`` (plus ``p`` means) less the moments of fixed.x covariates.
+
+    Examples
+    --------
+    >>> ndat(Model.from_syntax("y ~ x1 + x2", ["y", "x1", "x2"]))
+    3
+    """
     p = len(model.observed)
     nx = len(model.names["ov_x"])
     out = p * (p + 1) // 2 - nx * (nx + 1) // 2
@@ -118,6 +151,17 @@ def ndat(model: Model) -> int:
 
 def srmr(S: np.ndarray, sigma: np.ndarray, mean=None, mu=None) -> float:
     """lavaan's default SRMR (Bentler's), with the mean residuals when ``mu`` is given.
+
+    Parameters
+    ----------
+    S, sigma : ndarray (p, p)
+        Sample and model-implied covariance matrices.
+    mean, mu : ndarray (p,), optional
+        Sample and model-implied means.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -133,7 +177,29 @@ def srmr(S: np.ndarray, sigma: np.ndarray, mean=None, mu=None) -> float:
 
 
 def rmsea_ci(x2: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
-    """lavaan's RMSEA confidence interval (``lav_fit_rmsea_ci``)."""
+    """lavaan's RMSEA confidence interval (``lav_fit_rmsea_ci``).
+
+    Parameters
+    ----------
+    x2, df : float
+        Test statistic and degrees of freedom.
+    n : int
+        Number of observations (N - 1 for GLS/ULS, as lavaan).
+    level : float
+        Confidence level (lavaan: 0.90).
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper limit, from the noncentrality parameters whose
+        noncentral chi-square puts ``X2`` at the ``(1 + level)/2`` and
+        ``(1 - level)/2`` quantiles.
+
+    Examples
+    --------
+    >>> [round(v, 3) for v in rmsea_ci(85.306, 24, 301)]  # lavaan HS CFA: 0.071, 0.114
+    [0.071, 0.114]
+    """
     if not (np.isfinite(x2) and df >= 1):
         return (0.0, 0.0) if np.isfinite(x2) else (np.nan, np.nan)
     upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
@@ -284,9 +350,23 @@ def fit_measures(
 def r2(model: Model, theta: np.ndarray) -> pd.Series:
     """R-squared of the endogenous variables, as ``lavInspect(fit, "r2")``.
 
-    Observed variables with a residual variance that are indicators or
-    outcomes of regressions (model order), then latent variables that are
-    outcomes or indicators of other latents.
+    Parameters
+    ----------
+    model : Model
+    theta : ndarray (q,)
+
+    Returns
+    -------
+    pandas.Series
+        ``1 - residual variance / total variance`` for observed variables that
+        are indicators or outcomes of regressions (model order), then latent
+        variables that are outcomes or indicators of other latents.
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("F =~ a + b", ["a", "b"])
+    >>> r2(m, np.array([1.0, 1.0, 1.0, 1.0])).tolist()
+    [0.5, 0.5]
     """
     a, s, _ = model.matrices(theta)
     e = np.linalg.inv(np.eye(model.n_vars) - a)

@@ -458,7 +458,29 @@ class Model:
     def with_sample(self, S: np.ndarray, mean: np.ndarray | None = None) -> Model:
         """A copy whose fixed.x variances, covariances (and means) are the sample ones.
 
-        Without exogenous observed covariates the model itself is returned.
+        Parameters
+        ----------
+        S : ndarray (p, p)
+            Sample covariance matrix in ``observed`` order.
+        mean : ndarray (p,), optional
+            Sample means (needed when the model has a mean structure).
+
+        Returns
+        -------
+        Model
+            A new model; the model itself when it has no fixed.x covariates.
+
+        Examples
+        --------
+        >>> from semopy.examples import political_democracy
+        >>> data = political_democracy.get_data()
+        >>> m = Model.from_syntax("y1 ~ x1 + x2", data.columns)
+        >>> bound = m.with_sample(np.cov(data[m.observed].T, bias=True))
+        >>> bound.partable.loc[bound.partable["exo"], ["lhs", "op", "rhs", "value"]].round(3)
+          lhs  op rhs  value
+        3  x1  ~~  x1  0.530
+        4  x1  ~~  x2  0.977
+        5  x2  ~~  x2  2.252
         """
         if not self.has_exo:
             return self
@@ -478,7 +500,26 @@ class Model:
         )
 
     def exo_values(self, S: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
-        """Sample values of the fixed.x rows (covariances, then means) for one sample."""
+        """Sample values of the fixed.x rows (covariances, then means) for one sample.
+
+        Parameters
+        ----------
+        S : ndarray (p, p)
+            Sample covariance matrix in ``observed`` order.
+        mean : ndarray (p,), optional
+            Sample means (needed when the fixed.x covariates have intercepts).
+
+        Returns
+        -------
+        ndarray (n_exo,)
+            The values, in the order of the fixed.x rows of ``partable``.
+
+        Examples
+        --------
+        >>> m = Model.from_syntax("y ~ x", ["x", "y"])
+        >>> m.exo_values(np.array([[1.0, 0.5], [0.5, 2.0]]))
+        array([2.])
+        """
         S = np.asarray(S, dtype=float)
         cov = S[self._row[self._ex], self._col[self._ex]]
         if len(self._exm):
@@ -489,14 +530,55 @@ class Model:
 
     # ------------------------------------------------------------------ matrices
     def matrices(self, theta: np.ndarray, exo: np.ndarray | None = None):
-        """RAM matrices ``(A, S, M)`` at ``theta`` (arrays of shape (n, n), (n, n), (n,))."""
+        """RAM matrices ``(A, S, M)`` at ``theta``.
+
+        Parameters
+        ----------
+        theta : ndarray (q,)
+            Free parameters.
+        exo : ndarray (n_exo,), optional
+            fixed.x values overriding the bound ones.
+
+        Returns
+        -------
+        A, S : ndarray (n, n)
+            Directed effects (``A[i, j]``: effect of variable j on i) and
+            (residual) covariances, variables ordered ``observed + latent``.
+        M : ndarray (n,)
+            Intercepts.
+
+        Examples
+        --------
+        >>> m = Model.from_syntax("F =~ a + b", ["a", "b"])
+        >>> A, S, M = m.matrices(np.array([2.0, 0.5, 0.5, 1.0]))
+        >>> A[:, 2]
+        array([1., 2., 0.])
+        """
         a, s, m = self.matrices_batch(
             np.asarray(theta, float)[None, :], None if exo is None else np.asarray(exo)[None, :]
         )
         return a[0], s[0], m[0]
 
     def matrices_batch(self, thetas: np.ndarray, exo: np.ndarray | None = None):
-        """RAM matrices for B parameter vectors: (B, n, n), (B, n, n), (B, n)."""
+        """RAM matrices for B parameter vectors.
+
+        Parameters
+        ----------
+        thetas : ndarray (B, q)
+        exo : ndarray (B, n_exo), optional
+            Per-row fixed.x values.
+
+        Returns
+        -------
+        A, S : ndarray (B, n, n)
+        M : ndarray (B, n)
+
+        Examples
+        --------
+        >>> m = Model.from_syntax("F =~ a + b", ["a", "b"])
+        >>> [x.shape for x in m.matrices_batch(np.ones((4, 4)))]
+        [(4, 3, 3), (4, 3, 3), (4, 3)]
+        """
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
         b = thetas.shape[0]
         if thetas.shape[1] != self.n_free:
@@ -546,11 +628,27 @@ class Model:
     def implied(self, theta: np.ndarray, exo: np.ndarray | None = None):
         """Model-implied covariance matrix and mean vector at ``theta``.
 
+        Parameters
+        ----------
+        theta : ndarray (q,)
+            Free parameters.
+        exo : ndarray (n_exo,), optional
+            fixed.x values overriding the bound ones.
+
         Returns
         -------
         sigma : ndarray (p, p)
+            ``F (I - A)^-1 S (I - A)^-T F'``.
         mu : ndarray (p,) or None
-            ``None`` unless the model has a mean structure.
+            ``F (I - A)^-1 M``; ``None`` unless the model has a mean structure.
+
+        Examples
+        --------
+        >>> m = Model.from_syntax("F =~ a + b", ["a", "b"])
+        >>> sigma, mu = m.implied(np.array([2.0, 0.5, 0.5, 1.0]))
+        >>> sigma
+        array([[1.5, 2. ],
+               [2. , 4.5]])
         """
         sig, mu = self.implied_batch(
             np.asarray(theta, float)[None, :],
@@ -562,10 +660,29 @@ class Model:
     def implied_batch(
         self, thetas: np.ndarray, exo: np.ndarray | None = None, *, with_mean: bool = False
     ):
-        """Implied covariance matrices for B parameter vectors, shape (B, p, p).
+        """Implied covariance matrices for B parameter vectors.
 
-        With ``with_mean=True`` returns ``(sigmas, mus)`` (``mus`` is None
-        without a mean structure). ``exo`` (B, n_exo) gives per-row fixed.x values.
+        Parameters
+        ----------
+        thetas : ndarray (B, q)
+        exo : ndarray (B, n_exo), optional
+            Per-row fixed.x values.
+        with_mean : bool
+            Also return the implied means.
+
+        Returns
+        -------
+        sigmas : ndarray (B, p, p)
+        mus : ndarray (B, p) or None
+            Only with ``with_mean=True`` (None without a mean structure).
+
+        Examples
+        --------
+        >>> m = Model.from_syntax("F =~ a + b", ["a", "b"])
+        >>> thetas = np.array([[2.0, 0.5, 0.5, 1.0], [1.0, 1.0, 1.0, 1.0]])
+        >>> m.implied_batch(thetas)[1]
+        array([[2., 1.],
+               [1., 2.]])
         """
         _, s, m, e, g = self._core_batch(thetas, exo)
         sig = g @ s @ np.swapaxes(g, 1, 2)
@@ -575,7 +692,36 @@ class Model:
         return sig, mu
 
     def jacobian(self, theta: np.ndarray, exo: np.ndarray | None = None):
-        """Derivatives of vech(Sigma) (p*(p+1)/2, q) and of mu (p, q) (or None)."""
+        """Analytic derivatives of the implied moments with respect to ``theta``.
+
+        Parameters
+        ----------
+        theta : ndarray (q,)
+        exo : ndarray (n_exo,), optional
+            fixed.x values overriding the bound ones.
+
+        Returns
+        -------
+        dsigma : ndarray (p*(p+1)/2, q)
+            Derivatives of vech(Sigma) (column-wise lower triangle).
+        dmu : ndarray (p, q) or None
+            Derivatives of mu (None without a mean structure).
+
+        Notes
+        -----
+        With ``E = (I - A)^-1``, ``G = F E`` and ``H = E S G'``: a unit change in
+        ``A[i, j]`` changes Sigma by ``G[:, i] H[j, :] + (G[:, i] H[j, :])'`` and mu
+        by ``G[:, i] (E M)[j]``; in ``S[i, j]`` Sigma by
+        ``G[:, i] G[:, j]' + G[:, j] G[:, i]'`` (once when ``i == j``); in ``M[i]``
+        mu by ``G[:, i]``. Parameters sharing a label add their columns.
+
+        Examples
+        --------
+        >>> m = Model.from_syntax("F =~ a + b", ["a", "b"])
+        >>> dsigma, _ = m.jacobian(np.array([2.0, 0.5, 0.5, 1.0]))
+        >>> dsigma[:, 0]  # d vech(Sigma) / d loading of b
+        array([0., 1., 4.])
+        """
         js, jm = self.jacobian_batch(
             np.asarray(theta, float)[None, :],
             None if exo is None else np.asarray(exo)[None, :],
@@ -586,9 +732,27 @@ class Model:
     def jacobian_batch(
         self, thetas: np.ndarray, exo: np.ndarray | None = None, *, with_mean: bool = False
     ):
-        """Derivatives of vech(Sigma) for B parameter vectors, shape (B, p*(p+1)/2, q).
+        """Analytic derivatives of vech(Sigma) (and mu) for B parameter vectors.
 
-        With ``with_mean=True`` returns ``(dsigma, dmu)`` with dmu (B, p, q) or None.
+        Parameters
+        ----------
+        thetas : ndarray (B, q)
+        exo : ndarray (B, n_exo), optional
+            Per-row fixed.x values.
+        with_mean : bool
+            Also return the derivatives of mu.
+
+        Returns
+        -------
+        dsigma : ndarray (B, p*(p+1)/2, q)
+        dmu : ndarray (B, p, q) or None
+            Only with ``with_mean=True``.
+
+        Examples
+        --------
+        >>> m = Model.from_syntax("F =~ a + b", ["a", "b"])
+        >>> m.jacobian_batch(np.ones((5, 4))).shape
+        (5, 3, 4)
         """
         _, s, m, e, g = self._core_batch(thetas, exo)
         return self._jacobian_from(s, m, e, g, with_mean)
@@ -662,12 +826,32 @@ class Model:
 
     # ------------------------------------------------------------------ start values
     def start_values(self, S: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
-        """Starting values from the sample moments (observed order), shape (q,).
+        """Starting values from the sample moments.
 
+        Parameters
+        ----------
+        S : ndarray (p, p)
+            Sample covariance matrix in ``observed`` order.
+        mean : ndarray (p,), optional
+            Sample means (start values of intercepts).
+
+        Returns
+        -------
+        ndarray (q,)
+
+        Notes
+        -----
         Loadings from the three-indicator identity (common variance of an item
         ``c_j = median S_jk S_jl / S_kl``), residual variances ``S_jj - c_j``,
         regressions and covariances 0, intercepts the sample means; the user's
         ``start()`` values win.
+
+        Examples
+        --------
+        >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
+        >>> S = np.array([[1.0, 0.48, 0.40], [0.48, 1.0, 0.30], [0.40, 0.30, 1.0]])
+        >>> m.start_values(S).round(3)
+        array([0.75 , 0.625, 0.36 , 0.64 , 0.75 , 0.64 ])
         """
         S = np.asarray(S, dtype=float)
         p = self.p

@@ -63,6 +63,18 @@ class SEMResult:
         ``n``, ``S`` (covariance matrix the estimator used), ``mean``.
     test : dict
         Test statistics (``{"standard": {...}}`` plus robust ones when computed).
+
+    Examples
+    --------
+    >>> from semopy.examples import political_democracy
+    >>> from satisfaction.sem import fit
+    >>> res = fit("ind60 =~ x1 + x2 + x3\\ndem60 =~ y1 + y2 + y3 + y4\\n"
+    ...           "dem60 ~ a*ind60", political_democracy.get_data())
+    >>> res.estimates.query("op == '~'")[["lhs", "rhs", "est", "se", "std_all"]].round(3)
+         lhs    rhs    est     se  std_all
+    7  dem60  ind60  1.439  0.379     0.46
+    >>> res.fit_measures[["chisq", "df", "cfi", "rmsea", "srmr"]].round(3).tolist()
+    [23.738, 13.0, 0.972, 0.105, 0.051]
     """
 
     def __init__(
@@ -245,16 +257,40 @@ class SEMResult:
         return self.model.implied(self.theta)
 
     def defined_effects(self) -> pd.DataFrame:
-        """The ``:=`` rows of :attr:`estimates`."""
+        """The ``:=`` rows of :attr:`estimates` (defined parameters), renumbered from 0.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Same columns as :attr:`estimates`.
+        """
         est = self._estimates
         return est[est["op"] == ":="].reset_index(drop=True)
 
     def modindices(self, sort: bool = False, minimum_value: float = 0.0) -> pd.DataFrame:
         """Modification indices as lavaan's ``modindices(fit)``.
 
-        Returns a DataFrame with columns ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all``
-        for every parameter fixed in the model (fixed loadings, residual
-        covariances, regressions) whose release is identified.
+        Parameters
+        ----------
+        sort : bool
+            Largest ``mi`` first (lavaan's ``sort. = TRUE``).
+        minimum_value : float
+            Keep only rows with ``mi`` above this value.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all`` for every parameter
+            fixed in the model (fixed loadings, residual covariances,
+            regressions) whose release is identified; see :mod:`.modindices`.
+
+        Examples
+        --------
+        >>> from semopy.examples import political_democracy
+        >>> from satisfaction.sem import fit
+        >>> res = fit("dem60 =~ y1 + y2 + y3 + y4", political_democracy.get_data())
+        >>> round(float(res.modindices(sort=True)["mi"].iloc[0]), 3)  # lavaan: y1 ~~ y3, 9.249
+        9.249
         """
         from .modindices import modindices
 
@@ -267,7 +303,18 @@ class SEMResult:
 
     # ------------------------------------------------------------------ text
     def summary(self, standardized: bool = True) -> str:
-        """A text summary in lavaan's layout (``summary(fit, fit.measures=TRUE)``)."""
+        """A text summary in lavaan's layout (``summary(fit, fit.measures=TRUE)``).
+
+        Parameters
+        ----------
+        standardized : bool
+            Add the ``Std.lv`` and ``Std.all`` columns.
+
+        Returns
+        -------
+        str
+            Print it; see :func:`satisfaction.sem.summary.summary_text`.
+        """
         from .summary import summary_text
 
         return summary_text(self, standardized=standardized)
