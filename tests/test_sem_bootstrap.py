@@ -324,3 +324,26 @@ def test_evaluate_definitions_is_safe_and_vectorised():
             evaluate_definitions([("z", bad)], vals)
     with pytest.raises(SEMError, match="not a parameter label"):
         evaluate_definitions([("z", "a * q")], vals)
+
+
+def test_gls_bootstrap_uses_lavaans_divisor(polidem):
+    """GLS/ULS resamples use S with divisor N - 1 (as fit() and lavaan): the batched refits
+    equal fit_ml on those matrices."""
+    model = Model.from_syntax(
+        "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem60 ~ ind60", polidem.columns
+    )
+    x = polidem[model.observed].to_numpy(float)
+    n = len(x)
+    S = np.cov(x.T, ddof=1)
+    theta = fit_ml(model, S, n, estimator="GLS").theta
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SEMWarning)
+        res = bootstrap(model, polidem, theta, B=20, seed=4, estimator="GLS", n_jobs=1)
+    assert res.n_failed == 0
+    w = np.random.default_rng(4).multinomial(n, np.full(n, 1 / n), size=20).astype(float)
+    _, Sb = _moments_batch(x, w, np.full(20, n - 1.0))
+    for b in range(3):
+        single = fit_ml(model, Sb[b], n, theta0=theta, estimator="GLS", tol=1e-12)
+        np.testing.assert_allclose(res.thetas[b], single.theta, atol=1e-5)
+    with pytest.raises(SEMError, match="complete-data estimators"):
+        bootstrap(model, polidem, theta, B=20, estimator="DWLS")

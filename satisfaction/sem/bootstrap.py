@@ -650,7 +650,9 @@ def _jackknife_acceleration(model, x, theta_hat, estimator, tol, max_iter):
     """BCa acceleration from the leave-one-out estimates (fitted in one batch)."""
     n = x.shape[0]
     w = np.ones((n, n)) - np.eye(n)
-    means, S = _moments_batch(x, w, np.full(n, n - 1.0))
+    # leave-one-out samples of n - 1 rows; GLS/ULS use the divisor N - 1 as lavaan
+    div = n - 1.0 if estimator == "ML" else n - 2.0
+    means, S = _moments_batch(x, w, np.full(n, div))
     ok = _pd_mask(S)
     thetas = np.full((n, theta_hat.size), np.nan)
     if ok.any():
@@ -751,6 +753,12 @@ def bootstrap(
     >>> res.n_failed, res.ci.loc[res.ci.op == ":=", "lhs"].tolist()
     (0, ['ind'])
     """
+    estimator = str(estimator).upper()
+    if estimator not in ("ML", "GLS", "ULS"):
+        raise SEMError(
+            f"the bootstrap supports the complete-data estimators ML, GLS and ULS, not "
+            f"{estimator!r}; refit with one of them."
+        )
     if ci_type not in CI_TYPES:
         raise SEMError(f"ci_type={ci_type!r} is not one of {CI_TYPES}; pick one of them.")
     if not 0.0 < level < 1.0:
@@ -771,7 +779,9 @@ def bootstrap(
     theta_hat = np.asarray(theta_hat, dtype=float)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     weights = rng.multinomial(n, np.full(n, 1.0 / n), size=B).astype(float)
-    means, S = _moments_batch(x, weights, np.full(B, float(n)))
+    # sample covariance matrices with lavaan's divisor: N for ML, N - 1 for GLS and ULS
+    divisor = float(n) if estimator == "ML" else float(n - 1)
+    means, S = _moments_batch(x, weights, np.full(B, divisor))
 
     ok_pd = _pd_mask(S)
     h0 = _initial_metric(model, x, theta_hat, estimator)
