@@ -564,3 +564,16 @@ def test_higher_order_and_nonrecursive_models_match_lavaan():
     assert np.round(est["est"].iloc[[2, 4, 6]].to_numpy(), 3).tolist() == [0.299, -1.013, 11.759]
     assert np.round(est["se"].iloc[[2, 4, 6]].to_numpy(), 3).tolist() == [0.931, 1.787, 6.844]
     assert round(nr.fit_measures["logl"], 3) == -363.422 and nr.fit_measures["npar"] == 8
+
+
+def test_fit_ordered_true_dispatches_to_wlsmv():
+    """lavaan: sem(model, data = chain_ordinal, ordered = TRUE) (WLSMV, thresholds reported)."""
+    ref_dir = __import__("pathlib").Path(__file__).parent / "reference"
+    data = pd.read_csv(ref_dir / "data" / "chain_ordinal.csv")
+    syntax = "LQ =~ lq1 + lq2 + lq3 + lq4\nEX =~ ex1 + ex2 + ex3 + ex4\nEX ~ LQ"
+    res = quiet_fit(syntax, data, ordered=True)
+    assert res.estimator == "WLSMV" and "chisq_scaled" in res.fit_measures.index
+    thresholds = res.estimates[res.estimates["op"] == "|"]
+    assert len(thresholds) == 8 * 4 and thresholds["se"].gt(0).all()
+    with pytest.raises(SEMError, match="not observed variables"):
+        fit(syntax, data, ordered=["nope"])

@@ -170,8 +170,9 @@ def fit(
         Confidence level of the intervals.
     seed : int, optional
         Seed of the bootstrap.
-    ordered : list of str, optional
-        Ordinal items (implies DWLS/WLSMV).
+    ordered : list of str or True, optional
+        Ordinal items (``True``: all observed variables); implies WLSMV unless
+        ``estimator="DWLS"``.
     std_lv : bool
         Fix latent variances to 1 instead of the first loadings.
     group : None
@@ -222,7 +223,7 @@ def fit(
         raise SEMError(f"missing={missing!r} is not supported; use 'listwise' or 'fiml'")
     if not 0 < level < 1:
         raise SEMError(f"level={level} must be between 0 and 1, e.g. 0.95")
-    if ordered is not None and est not in ("DWLS", "WLSMV"):
+    if ordered is not None and ordered is not False and est not in ("DWLS", "WLSMV"):
         est = "WLSMV"
     if meanstructure is None:
         meanstructure = miss == "fiml"
@@ -234,6 +235,20 @@ def fit(
         spec = Model.from_syntax(model, data.columns, meanstructure=meanstructure, std_lv=std_lv)
     else:
         raise SEMError(f"model must be lavaan syntax (str) or a Model, not {type(model).__name__}")
+    if ordered is True:  # lavaan's ordered = TRUE: every observed variable is ordinal
+        ordered = list(spec.observed)
+    elif ordered is False:
+        ordered = None
+    elif isinstance(ordered, str):
+        ordered = [ordered]
+    if ordered is not None:
+        ordered = list(ordered)
+        unknown = [v for v in ordered if v not in spec.observed]
+        if unknown:
+            raise SEMError(
+                f"ordered={unknown} are not observed variables of the model; "
+                f"choose among {spec.observed}"
+            )
     x, notes = _prepare_data(data, spec, "fiml" if miss == "fiml" else "listwise", ordered)
     n, p = len(x), len(spec.observed)
     if miss != "fiml":
