@@ -221,3 +221,36 @@ def test_dwls_rejects_continuous_and_bad_estimator(chain_model, items):
         fit_dwls(chain_model, items, ordered=["lq1", "lq2"])
     with pytest.raises(SEMError, match="not an ordinal estimator"):
         fit_dwls(chain_model, items, estimator="ML")
+
+
+def test_fit_with_ordered_matches_lavaan(ref, items):
+    """satisfaction.sem.fit(model, data, ordered=...) end to end: the estimates table
+    (est, se, std_all of every row lavaan reports for these parameters) and fit measures."""
+    import warnings
+
+    from satisfaction.sem.fit import fit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit(ref["syntax"], items, ordered=list(items.columns))
+    ours = res.estimates
+    lav = pd.DataFrame(ref["estimates"])
+    n_cmp = 0
+    for row in ours.itertuples():
+        m = lav[
+            (lav.lhs == row.lhs)
+            & (lav.op == row.op)
+            & (lav.rhs.str.replace(" ", "") == row.rhs.replace(" ", ""))
+        ]
+        if len(m) != 1:
+            continue
+        m = m.iloc[0]
+        assert row.est == pytest.approx(m.est, abs=1e-4), (row.lhs, row.op, row.rhs)
+        assert row.se == pytest.approx(m.se, abs=1e-4), (row.lhs, row.op, row.rhs)
+        assert row.std_all == pytest.approx(m["std.all"], abs=1e-4), (row.lhs, row.op, row.rhs)
+        n_cmp += 1
+    assert n_cmp == len(ours)  # every row of ours has a lavaan counterpart (incl. ind := a*b*c)
+    fm = res.fit_measures
+    assert fm["chisq"] == pytest.approx(ref["fit_measures"]["chisq"], abs=1e-3)
+    assert fm["chisq_scaled"] == pytest.approx(ref["fit_measures"]["chisq.scaled"], abs=1e-3)
+    assert fm["cfi_scaled"] == pytest.approx(ref["fit_measures"]["cfi.scaled"], abs=1e-5)
