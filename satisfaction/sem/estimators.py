@@ -57,6 +57,16 @@ class Estimation:
 def dup_weight(v: np.ndarray) -> np.ndarray:
     """``D'(V x V) D`` for symmetric V (..., p, p), computed without Kronecker products.
 
+    Parameters
+    ----------
+    v : ndarray (..., p, p)
+
+    Returns
+    -------
+    ndarray (..., p*(p+1)/2, p*(p+1)/2)
+        Entry ``(ij, kl)`` is ``f_ij f_kl (V_ik V_jl + V_il V_jk)`` with
+        ``f = sqrt(2)`` off the diagonal and ``sqrt(1/2)`` on it.
+
     Examples
     --------
     >>> from satisfaction.sem.model import duplication_matrix
@@ -140,6 +150,21 @@ def _objective_batch(model, thetas, S, mean, n, est, s_inv=None, logdet_s=None, 
 
 def objective(model: Model, theta, S, n: int, mean=None, *, estimator: str = "ML") -> float:
     """lavaan's value of the fit function at ``theta`` (``chisq = 2 * n * F`` at the minimum).
+
+    Parameters
+    ----------
+    model : Model
+    theta : ndarray (q,)
+    S : ndarray (p, p)
+        Sample covariance (divisor N for ML, N - 1 for GLS/ULS).
+    n : int
+    mean : ndarray (p,), optional
+    estimator : {"ML", "GLS", "ULS"}
+
+    Returns
+    -------
+    float
+        ``inf`` where Sigma is not positive definite (ML).
 
     Examples
     --------

@@ -38,6 +38,15 @@ __all__ = ["Model", "vech", "vech_indices", "duplication_matrix"]
 def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column indices of vech: the lower triangle, column by column.
 
+    Parameters
+    ----------
+    p : int
+        Matrix order.
+
+    Returns
+    -------
+    rows, cols : ndarray of int, length p*(p+1)/2
+
     Examples
     --------
     >>> vech_indices(3)
@@ -49,7 +58,15 @@ def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def vech(a: np.ndarray) -> np.ndarray:
-    """The column-wise lower triangle (diagonal included) of ``a`` (..., p, p).
+    """The column-wise lower triangle (diagonal included) of ``a`` (lavaan's vech).
+
+    Parameters
+    ----------
+    a : ndarray (..., p, p)
+
+    Returns
+    -------
+    ndarray (..., p*(p+1)/2)
 
     Examples
     --------
@@ -63,6 +80,14 @@ def vech(a: np.ndarray) -> np.ndarray:
 
 def duplication_matrix(p: int) -> np.ndarray:
     """The duplication matrix D with ``vec(A) = D vech(A)`` for symmetric ``A``.
+
+    Parameters
+    ----------
+    p : int
+
+    Returns
+    -------
+    ndarray (p*p, p*(p+1)/2)
 
     ``vec`` stacks columns (Fortran order).
 

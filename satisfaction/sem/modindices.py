@@ -32,7 +32,24 @@ def _lower(names):
 
 
 def candidates(model: Model) -> list[tuple[str, str, str, float]]:
-    """Parameters to test: ``(lhs, op, rhs, current value)`` in lavaan's order."""
+    """Parameters whose release modindices tests, in lavaan's order.
+
+    Parameters
+    ----------
+    model : Model
+
+    Returns
+    -------
+    list of (lhs, op, rhs, value)
+        The model's fixed parameters first (value = the fixed value), then the
+        absent ones of lavaan's ``lav_partable_full`` (value 0).
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
+    >>> candidates(m)[:2]
+    [('F', '=~', 'a', 1.0), ('a', '~~', 'b', 0.0)]
+    """
     pt = model.partable[model.partable["op"] != ":="]
     names = model.names
     lv, ov = model.latent, model.observed
@@ -92,7 +109,17 @@ def _entry_jacobian(model: Model, theta, entries):
 
 
 def modindices(result) -> pd.DataFrame:
-    """Modification indices of a fitted model: ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all``.
+    """Modification indices of a fitted model (lavaan's ``modindices(fit)``).
+
+    Parameters
+    ----------
+    result : SEMResult
+        An ML, GLS or ULS fit (MLM/MLR use the ML information, as lavaan).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all``.
 
     Examples
     --------

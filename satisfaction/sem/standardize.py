@@ -27,7 +27,24 @@ __all__ = ["standardize", "standardize_rows", "total_variances"]
 
 
 def total_variances(model: Model, theta: np.ndarray) -> np.ndarray:
-    """Model-implied total variances of every variable (observed then latent), (n,)."""
+    """Model-implied total variances of every variable, ``diag(E S E')``.
+
+    Parameters
+    ----------
+    model : Model
+    theta : ndarray (q,)
+
+    Returns
+    -------
+    ndarray (n,)
+        Observed variables first, then latent ones.
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("F =~ a + b", ["a", "b"])
+    >>> total_variances(m, np.array([2.0, 0.5, 0.5, 1.0]))
+    array([1.5, 4.5, 1. ])
+    """
     a, s, _ = model.matrices(theta)
     e = np.linalg.inv(np.eye(model.n_vars) - a)
     return np.einsum("ij,jk,ik->i", e, s, e)
@@ -72,10 +89,33 @@ def standardize(model: Model, theta: np.ndarray, est: np.ndarray):
 
 
 def standardize_rows(model: Model, theta: np.ndarray, lhs, op, rhs, est, rv: dict):
-    """lavaan's std.lv and std.all rules applied to arbitrary rows ``lhs op rhs`` with values ``est``.
+    """lavaan's std.lv and std.all rules applied to arbitrary rows ``lhs op rhs``.
 
-    ``rv`` maps a variable to the square root of its (residual) variance parameter,
-    used for covariances (lavaan's ``cov.std = TRUE``).
+    Parameters
+    ----------
+    model : Model
+    theta : ndarray (q,)
+        Estimates giving the model-implied variances.
+    lhs, op, rhs : sequences of str
+        The rows (they need not be parameters of the model: modification
+        indices standardise their expected changes this way).
+    est : ndarray
+        Values to standardise.
+    rv : dict
+        Variable -> square root of its (residual) variance parameter, used for
+        covariances (lavaan's ``cov.std = TRUE``).
+
+    Returns
+    -------
+    std_lv, std_all : ndarray
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("F =~ a + b", ["a", "b"])
+    >>> lv, al = standardize_rows(m, np.array([2.0, 0.5, 0.5, 1.0]), ["F"], ["=~"], ["b"],
+    ...                           [2.0], {})
+    >>> float(lv[0]), round(float(al[0]), 4)
+    (2.0, 0.9428)
     """
     lv, ov = model.latent, model.observed
     var = total_variances(model, theta)

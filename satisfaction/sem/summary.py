@@ -33,6 +33,16 @@ def _line(label: str, value, width: int = 60) -> str:
 def summary_text(result, standardized: bool = True) -> str:
     """lavaan-like text: header, model test, fit indices, parameter estimates by section.
 
+    Parameters
+    ----------
+    result : SEMResult
+    standardized : bool
+        Add the ``Std.lv`` and ``Std.all`` columns.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> from semopy.examples import political_democracy

@@ -259,12 +259,43 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
 
 
 def compile_expression(expr: str):
-    """Compile a ``:=`` expression into a code object evaluable with numpy names."""
+    """Compile a ``:=`` expression (``^`` is a power) into a code object.
+
+    Parameters
+    ----------
+    expr : str
+        The right-hand side of a ``:=`` line.
+
+    Returns
+    -------
+    code
+        Evaluate it with the labels (and numpy's sqrt, exp, log, abs, tanh) as names.
+
+    Examples
+    --------
+    >>> eval(compile_expression("a*b + c^2"), {}, {"a": 2.0, "b": 3.0, "c": 1.0})
+    7.0
+    """
     return compile(ast.parse(expr.replace("^", "**"), mode="eval"), "<defined>", "eval")
 
 
 def expression_names(expr: str) -> list[str]:
-    """Names (labels or defined parameters) used by a ``:=`` expression, in order."""
+    """Names (labels or defined parameters) used by a ``:=`` expression, in order.
+
+    Parameters
+    ----------
+    expr : str
+
+    Returns
+    -------
+    list of str
+        Function names (sqrt, exp, ...) excluded.
+
+    Examples
+    --------
+    >>> expression_names("cp + a*b + sqrt(a)")
+    ['cp', 'a', 'b']
+    """
     tree = ast.parse(expr.replace("^", "**"), mode="eval")
     names: list[str] = []
     for node in ast.walk(tree):
