@@ -254,3 +254,44 @@ def test_fit_with_ordered_matches_lavaan(ref, items):
     assert fm["chisq"] == pytest.approx(ref["fit_measures"]["chisq"], abs=1e-3)
     assert fm["chisq_scaled"] == pytest.approx(ref["fit_measures"]["chisq.scaled"], abs=1e-3)
     assert fm["cfi_scaled"] == pytest.approx(ref["fit_measures"]["cfi.scaled"], abs=1e-5)
+
+
+# 150 rows x (b1, b2, t3, l4): two binary items whose 2x2 table has an empty cell, a
+# 3-category and a 5-category item (simulated once; stored here so no RNG version matters)
+_SMALL = (
+    "0013101410140013102410240012001210151012001200031103101210030013101410151014101310140014"
+    "0002101311131014101410131014001400131023111310140013000310150012101310151014101310131013"
+    "0003101410130013000310021013000100131025001300131012101500030003101310130024000200021003"
+    "1013101400010015001400021013000200130002101310141013102410141013100110130003100310140013"
+    "0013101310021123000210140013001400020013101500121012001300150002000200141113101410141012"
+    "1015000310130014000300130013101300131015101300021114111500041014001310131014000210140003"
+    "101400121015101300140014001410031014001400120015101510020014000310130013"
+)
+
+
+def test_tetrachoric_with_empty_cell_matches_lavaan():
+    """cfa("F =~ b1 + b2 + t3 + l4", data, ordered = names(data), estimator = "WLSMV") in
+    lavaan 0.6-14: sampstat, wls.v and the WLSMV fit (the b1 x b2 table has an empty cell:
+    lavaan adds 0.5 keeping the margins)."""
+    codes = np.array([int(c) for c in _SMALL]).reshape(-1, 4)
+    data = pd.DataFrame(codes, columns=["b1", "b2", "t3", "l4"])
+    pc = polychoric(data)
+    r = pc.corr.to_numpy()
+    got = [r[i, j] for j in range(4) for i in range(j + 1, 4)]
+    lav_r = [0.5459806600, 0.5040349161, 0.3936000847, 0.2189235725, 0.1145542011, 0.6212864769]
+    np.testing.assert_allclose(got, lav_r, atol=1e-7)
+    lav_th = [-0.1172440425, 1.6780705182, -0.7279132909, 1.6780705182, -2.0537489106]
+    np.testing.assert_allclose(pc.thresholds.est.to_numpy()[:5], lav_th, atol=1e-9)
+    lav_w = [0.6334465875, 0.2141064577, 0.5237481044, 0.2141064577, 0.1196079532, 0.4898667305]
+    lav_w += [0.6102481994, 0.3422184946, 0.3022982976, 0.6687865346, 0.7825272010, 0.1878720577]
+    lav_w += [0.1116662103, 1.2364059977]
+    np.testing.assert_allclose(1.0 / np.diag(pc.nacov), lav_w, rtol=1e-6)
+    from satisfaction.sem.model import Model
+
+    model = Model.from_syntax("F =~ b1 + b2 + t3 + l4", data.columns)
+    est, vcov, test = fit_dwls(model, data, poly=pc)
+    np.testing.assert_allclose(est.theta[:3], [0.76785958, 1.35751491, 1.12031413], atol=1e-6)
+    se = np.sqrt(np.diag(vcov))[:3]
+    np.testing.assert_allclose(se, [0.27678654, 0.28719130, 0.24688619], atol=1e-6)
+    assert test["chisq"] == pytest.approx(4.96171344, abs=1e-5)
+    assert test["chisq_scaled"] == pytest.approx(5.26355804, abs=1e-5)
