@@ -31,6 +31,17 @@ def careless_metrics(
 ) -> pd.DataFrame:
     """Per-respondent careless-responding indices, one column each.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Numeric answers, in the direction respondents saw them (before reverse-coding).
+    items : list of str or Instrument
+        Items answered on the same scale, in the order they were asked.
+    duration_col : str, optional
+        Completion time in seconds, copied as ``duration`` when present.
+    metrics : sequence of str
+        Which of ``longstring``, ``irv``, ``mahalanobis`` to compute.
+
     Returns
     -------
     DataFrame

@@ -38,6 +38,8 @@ class Cleaned:
         The item columns cleaned.
     n_in, n_out : int
         Rows in and out.
+    notes : tuple of str
+        Steps skipped for want of a column (e.g. no respondent id: no duplicate check).
     """
 
     data: pd.DataFrame

@@ -16,6 +16,15 @@ def drop_empty(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop rows that answer none of the items (after don't-knows became missing).
 
+    Parameters
+    ----------
+    data : DataFrame
+        Answers (text or numbers).
+    items : list of str or Instrument
+        The item columns; a row with all of them missing is dropped.
+    id_col : str, optional
+        The respondent column named in the log.
+
     Returns
     -------
     data : DataFrame
