@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import config
 from .errors import InputError
-from .instruments import Instrument, likert_value
+from .instruments import Instrument, label_map, normalise_label
 
 __all__ = ["Export", "ExportReport", "read_export", "write_processed", "META_COLUMNS"]
 
@@ -61,6 +61,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _LEADING_ZERO = re.compile(r"^0\d+$")
 _SEP_LINE = re.compile(r'^"?sep=(.)"?\s*$', flags=re.IGNORECASE)
 _ARROW_COLUMN = re.compile(r"column #(\d+)")
+_LABELS = label_map()  # every Likert and don't-know label, normalised
 
 
 def _key(name: Any) -> str:
@@ -311,15 +312,20 @@ def _sniff_sep(lines: list[str]) -> str | None:
 
 def _looks_like_data(cells: Sequence[Any]) -> str | None:
     """A header cell that is an answer, not a name (``None`` if the row looks like a header)."""
+    numbers = []
     for cell in cells:
         if cell is None or (isinstance(cell, float) and np.isnan(cell)):
             continue
         if isinstance(cell, (int, float, np.number)) and not isinstance(cell, bool):
-            return str(cell)
+            numbers.append(str(cell))
+            continue
         text = str(cell).strip()
-        if text and (_NUMBER.match(text) or likert_value(text) is not None):
-            return text
-    return None
+        key = normalise_label(text)
+        if key in _LABELS:
+            return text  # an answer label is the clearest sign
+        if text and (_NUMBER.match(text) or key.isdigit()):  # 4, 3,5, 2026-01, 00123
+            numbers.append(text)
+    return numbers[0] if numbers else None
 
 
 # --------------------------------------------------------------------------- matching
@@ -794,7 +800,6 @@ def _read_xlsx(path: Path, instrument, sheet, items_hint):
                         f"the first sheet {chosen!r} has no item columns; the answers seem to be "
                         f"on sheet {with_items[0]!r}",
                         f"pass sheet={with_items[0]!r}",
-                        column=str(header[0]),
                     )
         if not header:
             raise _fail(

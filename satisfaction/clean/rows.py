@@ -69,8 +69,13 @@ def _times(data: pd.DataFrame, time_col: str) -> np.ndarray:
         bad = parsed.isna() & s.notna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
+            who = (
+                f" (respondent {data['respondent_id'].iloc[i]!r})"
+                if "respondent_id" in data
+                else ""
+            )
             raise CleaningError(
-                f"column {time_col!r}, row {data.index[i]}: {s.iloc[i]!r} is not a date and time; "
+                f"column {time_col!r}, row {data.index[i]}{who}: {s.iloc[i]!r} is not a date and time; "
                 "fix it (YYYY-MM-DD HH:MM:SS) or pass time_col=None to keep the last row in file order"
             )
         s = parsed
