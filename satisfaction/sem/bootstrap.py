@@ -49,8 +49,10 @@ class BootstrapResult:
         Successful resamples with an inadmissible solution (negative variance or
         non-positive-definite residual / latent covariance matrix); they are kept.
     ci : pandas.DataFrame
-        One row per free parameter row and per defined parameter of the parameter table
-        (index = partable index): ``lhs, op, rhs, label, est, se, ci_lower, ci_upper``.
+        One row per row of the parameter table (index = partable index; fixed parameters
+        with se 0 and the interval collapsed to their value, as lavaan; fixed.x rows only
+        if the model holds their sample values): ``lhs, op, rhs, label, est, se, ci_lower,
+        ci_upper``.
     se : pandas.Series
         Bootstrap standard errors of the free parameters (by ``model.param_names``).
     B : int
@@ -851,6 +853,23 @@ def bootstrap(
         elif int(r.free) > 0:
             j = int(r.free) - 1
         else:
+            # fixed parameter (marker loading, fixed.x covariance): se 0 and the interval
+            # collapses to the value, as lavaan's parameterEstimates() shows it
+            value = float(r.value) if r.value is not None else np.nan
+            if np.isfinite(value):
+                rows.append(
+                    {
+                        "index": k,
+                        "lhs": r.lhs,
+                        "op": r.op,
+                        "rhs": r.rhs,
+                        "label": r.label if isinstance(r.label, str) else "",
+                        "est": value,
+                        "se": 0.0,
+                        "ci_lower": value,
+                        "ci_upper": value,
+                    }
+                )
             continue
         rows.append(
             {
