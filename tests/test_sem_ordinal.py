@@ -295,3 +295,18 @@ def test_tetrachoric_with_empty_cell_matches_lavaan():
     np.testing.assert_allclose(se, [0.27678654, 0.28719130, 0.24688619], atol=1e-6)
     assert test["chisq"] == pytest.approx(4.96171344, abs=1e-5)
     assert test["chisq_scaled"] == pytest.approx(5.26355804, abs=1e-5)
+
+
+def test_fit_ordered_with_meanstructure_fixes_intercepts(ref, items):
+    """With meanstructure=True the intercepts are fixed to 0 (thresholds carry the means,
+    as lavaan's delta parameterisation): same fit, intercepts reported as 0 with se 0."""
+    import warnings
+
+    from satisfaction.sem.fit import fit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit(ref["syntax"], items, ordered=list(items.columns), meanstructure=True)
+    assert res.fit_measures["chisq"] == pytest.approx(ref["fit_measures"]["chisq"], abs=1e-3)
+    icpt = res.estimates[res.estimates.op == "~1"]
+    assert len(icpt) > 0 and (icpt.est == 0).all() and (icpt.se == 0).all()

@@ -744,13 +744,17 @@ def fit_dwls(
     offd = _offdiag_rows(p)
     q = int(model.n_free)
     resid = _ordinal_residual_free(model, observed)
-    keep = np.setdiff1d(np.arange(q), resid)
+    # intercepts and latent means are not identified next to free thresholds: fixed to 0
+    pt_ = model.partable
+    means_free = np.sort(pt_.loc[(pt_.op == "~1") & (pt_.free > 0), "free"].to_numpy(int) - 1)
+    keep = np.setdiff1d(np.arange(q), np.concatenate([resid, means_free]))
 
     if theta0 is None:
         theta = np.asarray(model.start_values(R), dtype=float).copy()
     else:
         theta = np.asarray(theta0, dtype=float).copy()
     theta[resid] = 0.0
+    theta[means_free] = 0.0
 
     def implied_r(th):
         sigma = model.implied(th)[0]
