@@ -11,8 +11,11 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import satisfaction as sat
 from satisfaction import config
@@ -210,3 +213,49 @@ def test_sample_exports_end_to_end():
                 assert s["careless_speed"] >= 0.8 * truth["speeder"]
             if "straight_liner" in truth:
                 assert s["careless_longstring"] >= 0.8 * truth["straight_liner"]
+
+
+# --------------------------------------------------------------------------- round trips
+
+_LABELS_FI = list(sat.instruments.LIKERT_LABELS["fi"].values()) + ["En osaa sanoa", None]
+_UNITS = ["Hälytyskeskus", "Talous; hallinto", 'Tuki "Åbo"', "Käyttö, palvelut", "IT"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    n=st.integers(1, 30),
+    sep=st.sampled_from([";", ",", "\t"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+    excel_line=st.booleans(),
+    seed=st.integers(0, 10_000),
+)
+def test_round_trip_any_dialect(tmp_path_factory, n, sep, encoding, excel_line, seed):
+    """A frame written in any Finnish-Excel dialect reads back with the same values."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"E{i:05d}" for i in range(n)],
+            "unit": rng.choice(_UNITS, n),
+            "lq1": rng.choice(np.array(_LABELS_FI, dtype=object), n),
+            "lq2": rng.integers(1, 6, n),
+            "lq3": rng.choice(np.array(_LABELS_FI, dtype=object), n),
+            "lq4": rng.choice(np.array(_LABELS_FI, dtype=object), n),
+        }
+    )
+    text = frame.to_csv(sep=sep, index=False, lineterminator="\r\n" if seed % 2 else "\n")
+    if excel_line:
+        text = f"sep={sep}\n" + text
+    path = tmp_path_factory.mktemp("rt") / "export.csv"
+    path.write_bytes(text.encode(encoding))
+    ex = sat.read_export(path, INST, items=["lq1", "lq2", "lq3", "lq4"])
+    assert ex.report.sep == sep and ex.report.skipped_lines == int(excel_line)
+    got = ex.data
+    assert got["respondent_id"].tolist() == frame["respondent_id"].tolist()
+    assert got["unit"].tolist() == frame["unit"].tolist()
+    assert got["lq2"].astype(int).tolist() == frame["lq2"].tolist()
+    for col in ("lq1", "lq3", "lq4"):
+        want = [None if pd.isna(v) else v for v in frame[col]]
+        have = [None if pd.isna(v) else v for v in got[col]]
+        assert have == want, col
