@@ -178,9 +178,10 @@ class SEMResult:
         crit = stats.norm.ppf(0.5 + self.level / 2)
         lo = np.where(is_free, est - crit * se, est)
         hi = np.where(is_free, est + crit * se, est)
-        if ci_rows is not None:
+        if ci_rows is not None:  # e.g. bootstrap intervals; fixed parameters keep est
             ci_rows = np.asarray(ci_rows, float)
-            lo, hi = ci_rows[:, 0], ci_rows[:, 1]
+            lo = np.where(np.isnan(ci_rows[:, 0]) & ~is_free, est, ci_rows[:, 0])
+            hi = np.where(np.isnan(ci_rows[:, 1]) & ~is_free, est, ci_rows[:, 1])
         std_lv, std_all = standardize(model, theta, est[: len(base)])
         out = pd.DataFrame(
             {
