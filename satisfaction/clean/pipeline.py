@@ -155,6 +155,13 @@ def clean(
     :func:`recode_labels`); every don't-know, unknown label, out-of-range value
     and dropped or flagged row has its own log row.
 
+    Order: don't-knows -> missing, then rows with no answer and duplicate
+    submissions are dropped while the answers are still raw text (cheap to copy),
+    then labels are recoded and ranges checked (rows left with no valid answer are
+    dropped too), careless responding is flagged on the answers as respondents gave
+    them, and reverse-keyed items are reversed last. A duplicate row that is
+    dropped is not recoded, so an unknown label found only in it raises nothing.
+
     Examples
     --------
     >>> import pandas as pd
