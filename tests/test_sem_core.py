@@ -577,3 +577,19 @@ def test_fit_ordered_true_dispatches_to_wlsmv():
     assert len(thresholds) == 8 * 4 and thresholds["se"].gt(0).all()
     with pytest.raises(SEMError, match="not observed variables"):
         fit(syntax, data, ordered=["nope"])
+
+
+def test_fit_bootstrap_rows():
+    """se='bootstrap': free rows get bootstrap SEs and intervals, fixed rows se 0 and ci = est."""
+    res = quiet_fit(
+        "dem60 =~ y1 + y2 + y3 + y4\ny1 ~~ y3", POLIDEM, se="bootstrap", bootstrap=60, seed=5
+    )
+    est = res.estimates
+    assert res.se_type == "bootstrap" and res.vcov.shape == (9, 9)
+    fixed = est.iloc[0]
+    assert fixed["se"] == 0 and fixed["ci_lower"] == fixed["ci_upper"] == fixed["est"]
+    free = est.iloc[1:]
+    assert free["se"].gt(0).all()
+    assert (free["ci_lower"] < free["est"]).all() and (free["est"] < free["ci_upper"]).all()
+    with pytest.raises(SEMError, match="bootstrap"):
+        fit("dem60 =~ y1 + y2 + y3 + y4", POLIDEM, estimator="MLR", se="bootstrap")
