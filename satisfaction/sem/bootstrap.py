@@ -545,7 +545,7 @@ def _batched_ml(model, S, means, theta0, exo, *, tol=1e-7, max_iter=200, n_scori
     return thetas, conv, iters
 
 
-def _fit_batch(model, S, means, n, theta0, estimator, tol, max_iter, h0=None):
+def _fit_batch(model, S, means, n, theta0, estimator, tol, max_iter):
     """Fit B samples: batched scoring, then single fits (with fallbacks) for the stragglers."""
     from .estimators import batched_fit_ml, fit_ml
 
@@ -632,22 +632,6 @@ def _defined_values(model, thetas: np.ndarray) -> np.ndarray:
     )
 
 
-def _initial_metric(model, x, theta_hat, estimator):
-    """Inverse expected information per observation at theta_hat (the solver's first metric)."""
-    if estimator != "ML":
-        return None
-    from .estimators import expected_information
-
-    m = model
-    if model.has_exo:
-        m = model.with_sample(np.cov(x.T, bias=True), x.mean(axis=0))
-    try:
-        info = expected_information(m, theta_hat, estimator="ML")
-        return np.linalg.pinv(0.5 * (info + info.T))
-    except (SEMError, np.linalg.LinAlgError):
-        return None
-
-
 def _jackknife_acceleration(model, x, theta_hat, estimator, tol, max_iter):
     """BCa acceleration from the leave-one-out estimates (fitted in one batch)."""
     n = x.shape[0]
@@ -658,9 +642,8 @@ def _jackknife_acceleration(model, x, theta_hat, estimator, tol, max_iter):
     ok = _pd_mask(S)
     thetas = np.full((n, theta_hat.size), np.nan)
     if ok.any():
-        h0 = _initial_metric(model, x, theta_hat, estimator)
         th, conv, _ = _fit_batch(
-            model, S[ok], means[ok], n - 1, theta_hat, estimator, tol, max_iter, h0
+            model, S[ok], means[ok], n - 1, theta_hat, estimator, tol, max_iter
         )
         th[~conv] = np.nan
         thetas[ok] = th
@@ -786,7 +769,6 @@ def bootstrap(
     means, S = _moments_batch(x, weights, np.full(B, divisor))
 
     ok_pd = _pd_mask(S)
-    h0 = _initial_metric(model, x, theta_hat, estimator)
     thetas = np.full((B, theta_hat.size), np.nan)
     conv = np.zeros(B, dtype=bool)
     exo_all = None
@@ -796,7 +778,7 @@ def bootstrap(
 
     def run(sl):
         ii = idx[sl]
-        return ii, _fit_batch(model, S[ii], means[ii], n, theta_hat, estimator, tol, max_iter, h0)
+        return ii, _fit_batch(model, S[ii], means[ii], n, theta_hat, estimator, tol, max_iter)
 
     if len(parts) == 1:
         results = [run(parts[0])]
