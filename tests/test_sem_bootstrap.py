@@ -352,3 +352,25 @@ def test_gls_bootstrap_uses_lavaans_divisor(polidem):
         np.testing.assert_allclose(res.thetas[b], single.theta, atol=1e-5)
     with pytest.raises(SEMError, match="complete-data estimators"):
         bootstrap(model, polidem, theta, B=20, estimator="DWLS")
+
+
+def test_bca_acceleration_is_the_jackknife_skewness():
+    """Model 'x ~~ x' (ML variance, divisor n): the acceleration is
+    a = sum(u^3) / (6 (sum u^2)^1.5), u_i = mean(theta_(.)) - theta_(i), with theta_(i)
+    the leave-one-out variances (Efron 1987), and the BCa limits use it."""
+    rng = np.random.default_rng(12)
+    x = rng.exponential(size=80)  # skewed: a clearly nonzero acceleration
+    data = pd.DataFrame({"x": x})
+    model = Model.from_syntax("x ~~ x", data.columns)
+    theta = np.array([x.var()])
+    res = bootstrap(model, data, theta, B=500, seed=1, ci_type="bca", n_jobs=1)
+    loo = np.array([np.delete(x, i).var() for i in range(len(x))])
+    u = loo.mean() - loo
+    a = np.sum(u**3) / (6 * np.sum(u**2) ** 1.5)
+    assert res.acceleration[0] == pytest.approx(a, rel=1e-6)
+    assert a > 0.01
+    lim = bootstrap_ci(res.thetas, theta, "bca", acceleration=res.acceleration)
+    assert res.ci.ci_lower.iloc[0] == pytest.approx(lim[0, 0])
+    assert res.ci.ci_upper.iloc[0] == pytest.approx(lim[0, 1])
+    simple = bootstrap_ci(res.thetas, theta, "bca.simple")
+    assert lim[0, 1] > simple[0, 1]  # positive acceleration stretches the upper tail

@@ -61,6 +61,10 @@ class BootstrapResult:
         The interval type and level of ``ci``.
     warnings : list of str
         lavaan-style messages ("3 bootstrap runs failed or did not converge.").
+    failed_idx, inadmissible_idx : numpy.ndarray
+        Positions (0..B-1) of the failed and of the inadmissible resamples.
+    acceleration : numpy.ndarray or None
+        BCa acceleration constants (free, then defined parameters) for ``ci_type="bca"``.
     """
 
     thetas: np.ndarray
@@ -76,7 +80,7 @@ class BootstrapResult:
     warnings: list = field(default_factory=list)
     failed_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
     inadmissible_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
-    _jack: tuple | None = field(default=None, repr=False)
+    acceleration: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return (
@@ -883,4 +887,5 @@ def bootstrap(
         warnings=msgs,
         failed_idx=failed_idx,
         inadmissible_idx=ok_idx[inadm],
+        acceleration=acc,
     )
