@@ -593,3 +593,18 @@ def test_fit_bootstrap_rows():
     assert (free["ci_lower"] < free["est"]).all() and (free["est"] < free["ci_upper"]).all()
     with pytest.raises(SEMError, match="bootstrap"):
         fit("dem60 =~ y1 + y2 + y3 + y4", POLIDEM, estimator="MLR", se="bootstrap")
+
+
+def test_definitions_can_use_earlier_definitions_and_functions():
+    syntax = POLIDEM_MODEL + "total := ind + cp\nratio := ind / sqrt(total^2)\n"
+    syntax = syntax.replace("dem65 ~ ind60 + b1*dem60", "dem65 ~ cp*ind60 + b1*dem60")
+    res = quiet_fit(syntax, POLIDEM)
+    est = res.estimates.set_index("lhs")
+    cp = res.estimates.query("label == 'cp'")["est"].iloc[0]
+    assert est.loc["total", "est"] == pytest.approx(est.loc["ind", "est"] + cp)
+    assert est.loc["ratio", "est"] == pytest.approx(
+        est.loc["ind", "est"] / abs(est.loc["total", "est"])
+    )
+    assert est.loc[["ind", "total", "ratio"], "se"].gt(0).all()
+    with pytest.raises(SEMError, match="not a label"):
+        Model.from_syntax(POLIDEM_MODEL + "bad := later * 2\nlater := a1", POLIDEM.columns)
