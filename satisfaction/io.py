@@ -1009,6 +1009,7 @@ def read_export(
     offset = header_row + 1 if header_row is not None else 0  # data row 0 -> its line in the file
     _check_item_types(path, data, found, offset)
     data, blank = _drop_blank_rows(data)
+    data.attrs["source"] = str(path)  # lets clean() name the file in its errors
     report = ExportReport(
         path=str(path),
         format=fmt,

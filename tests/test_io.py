@@ -59,6 +59,7 @@ def test_bad_input(case):
             sat.clean(export.data, INST, **(case.clean or {}))
         message = str(info.value)
         assert re.search(pattern, message), message
+        assert str(path) in message, f"the file is not named: {message}"
         for text in case.where:
             assert text in message, f"{text!r} not in: {message}"
         return

@@ -181,6 +181,12 @@ def _codes_text(cats: pd.Index, codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical(np.asarray(text, dtype=object)[codes])
 
 
+def _source(data: pd.DataFrame) -> str:
+    """``"file '...': "`` when the frame came from :func:`~satisfaction.io.read_export`."""
+    source = data.attrs.get("source") if hasattr(data, "attrs") else None
+    return f"file '{source}': " if source else ""
+
+
 def _dk_keys(languages: Iterable[str] | None, labels: Iterable[str] | None) -> set[str]:
     langs = languages if languages is not None else DONT_KNOW_LABELS
     keys = {normalise_label(lab) for lang in langs for lab in DONT_KNOW_LABELS[lang]}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CleaningError
-from ._base import _empty_log, _log, _specs
+from ._base import _empty_log, _log, _source, _specs
 
 __all__ = ["drop_empty", "drop_duplicates"]
 
@@ -75,7 +75,7 @@ def _times(data: pd.DataFrame, time_col: str) -> np.ndarray:
                 else ""
             )
             raise CleaningError(
-                f"column {time_col!r}, row {data.index[i]}{who}: {s.iloc[i]!r} is not a date and time; "
+                f"{_source(data)}column {time_col!r}, data row {data.index[i]}{who}: {s.iloc[i]!r} is not a date and time; "
                 "fix it (YYYY-MM-DD HH:MM:SS) or pass time_col=None to keep the last row in file order"
             )
         s = parsed

@@ -20,6 +20,7 @@ from ._base import (
     _log,
     _number,
     _numeric_or_fail,
+    _source,
     _specs,
 )
 
@@ -285,8 +286,8 @@ def recode_labels(
         if id_col is not None and id_col in data.columns:
             who = f", respondent {data[id_col].iloc[first0]!r}"
         raise CleaningError(
-            f"unknown answer labels in {len(unknown)} column{'s' if len(unknown) > 1 else ''}: "
-            f"{'; '.join(parts)} (first at row {row0}{who}); pass unknown_labels='missing' to set "
+            f"{_source(data)}unknown answer labels in {len(unknown)} column{'s' if len(unknown) > 1 else ''}: "
+            f"{'; '.join(parts)} (first at data row {row0}{who}); pass unknown_labels='missing' to set "
             "them missing (logged) or mapping={'<label>': <value>} to recode them"
         )
     for col, code_kind, codes, cats in pending:
