@@ -927,7 +927,8 @@ def read_export(
         (``respondent_id, unit, period, submitted_at, duration_s, language``) to
         their canonical names; every other column kept as it is. Text answers stay
         text (as ``category`` for CSV item columns), numbers stay numbers, empty
-        cells are missing. ``report``: an :class:`ExportReport`.
+        cells are missing; ``data.attrs["source"]`` holds the path (cleaning errors
+        name the file). ``report``: an :class:`ExportReport`.
 
     Raises
     ------
