@@ -132,8 +132,9 @@ def main(argv: list[str] | None = None) -> dict:
     times, res = [], None
     for r in range(args.reps):
         t0 = time.perf_counter()
-        res = fit(syntax, data, se="bootstrap", bootstrap=args.B, seed=20260401 + r)
+        out_r = fit(syntax, data, se="bootstrap", bootstrap=args.B, seed=20260401 + r)
         times.append(time.perf_counter() - t0)
+        res = out_r if res is None else res  # report the run with lavaan's seed number
     core_times = []
     for r in range(args.reps):
         t0 = time.perf_counter()
@@ -177,7 +178,11 @@ def main(argv: list[str] | None = None) -> dict:
         f"95% percentile CI [{lav['ind_lower']:.4f}, {lav['ind_upper']:.4f}]"
     )
     ratio = lav["boot_elapsed"] / ours_boot
-    print(f"\nbootstrap speed-up (lavaan fitting time / ours): {ratio:.1f}x  (target >= 20x)")
+    print(f"\nbootstrap speed-up (lavaan fitting time / ours fit()): {ratio:.1f}x  (target >= 20x)")
+    print(
+        "bootstrap speed-up (lavaan fitting time / ours bootstrap()): "
+        f"{lav['boot_elapsed'] / float(np.median(core_times)):.1f}x"
+    )
     print(
         f"single-fit speed-up (lavaan / ours fit()):       {lav['single_median'] / ours_single:.1f}x"
     )
