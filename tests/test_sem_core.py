@@ -608,3 +608,21 @@ def test_definitions_can_use_earlier_definitions_and_functions():
     assert est.loc[["ind", "total", "ratio"], "se"].gt(0).all()
     with pytest.raises(SEMError, match="not a label"):
         Model.from_syntax(POLIDEM_MODEL + "bad := later * 2\nlater := a1", POLIDEM.columns)
+
+
+def test_modindices_with_fixed_x_match_lavaan():
+    """lavaan: modindices(sem(PATH_MODEL, data = PoliticalDemocracy)) (fixed.x = TRUE: the
+    covariates' moments have no rows in the expected information)."""
+    mi = quiet_fit(PATH_MODEL, POLIDEM).modindices().set_index(["lhs", "op", "rhs"])
+    assert len(mi) == 20 and ("x2", "~~", "x2") not in mi.index
+    expected = {
+        ("x1", "~", "y2"): (3.028, -0.024, -0.127),
+        ("x2", "~", "f"): (0.897, 0.041, 0.059),
+        ("f", "~", "y1"): (27.919, 0.474, 0.568),
+        ("y4", "~~", "y5"): (2.120, -1.206, -0.514),
+    }
+    for key, (m, epc, sall) in expected.items():
+        row = mi.loc[key]
+        assert abs(row["mi"] - m) < 2e-3 and round(row["epc"], 3) == epc
+        assert round(row["sepc_all"], 3) == sall
+    assert mi.loc[("x1", "~~", "x1"), "sepc_all"] == 0

@@ -160,10 +160,22 @@ def modindices(result) -> pd.DataFrame:
     w, wmu = _weights(model, est_name, sig_inv, s_inv, p, 1)
     w, wmu = w[0], wmu[0]
     resid = (S - sigma)[vech_indices(p)]
+    grad = -(je_s.T @ w @ resid)
+    ov_x = model.names["ov_x"]
+    if ov_x:  # fixed.x: lavaan's expected information has no rows for the covariates' moments
+        xi = [model.observed.index(v) for v in ov_x]
+        vr, vc = vech_indices(p)
+        xx = np.isin(vr, xi) & np.isin(vc, xi)
+        w = w.copy()
+        w[xx, :] = 0.0
+        w[:, xx] = 0.0
+        if model.meanstructure:
+            wmu = wmu.copy()
+            wmu[xi, :] = 0.0
+            wmu[:, xi] = 0.0
     i_mm = jm_s.T @ w @ jm_s
     i_em = je_s.T @ w @ jm_s
     i_ee = je_s.T @ w @ je_s
-    grad = -(je_s.T @ w @ resid)
     if model.meanstructure:
         d = np.asarray(mean) - mu
         i_mm = i_mm + jm_m.T @ wmu @ jm_m
@@ -182,11 +194,14 @@ def modindices(result) -> pd.DataFrame:
     est_rows = result.estimates
     base = est_rows[est_rows["op"] != ":="]
     var_rows = base[(base["op"] == "~~") & (base["lhs"] == base["rhs"])]
-    rv = {r.lhs: np.sqrt(abs(r.est)) for r in var_rows.itertuples()}
+    rv = {r.lhs: np.sqrt(abs(r.est)) for r in var_rows.itertuples() if r.lhs not in ov_x}
     epc_abs = np.abs(epc)
-    for k in range(len(cands)):  # lavaan: a variance's EPC is replaced by its estimate
-        if op[k] == "~~" and lhs[k] == rhs[k] and lhs[k] in rv:
-            epc_abs[k] = rv[lhs[k]] ** 2
+    for k in range(len(cands)):
+        if op[k] == "~~" and lhs[k] == rhs[k]:
+            if lhs[k] in rv:  # lavaan: a variance's EPC is replaced by its estimate
+                epc_abs[k] = rv[lhs[k]] ** 2
+            elif lhs[k] in ov_x:  # fixed.x variances keep their (tiny) EPC
+                rv[lhs[k]] = np.sqrt(epc_abs[k])
     small = (op == "~~") & (lhs == rhs) & (epc_abs < np.sqrt(np.finfo(float).eps))
     s_lv, s_all = standardize_rows(model, theta, lhs, op, rhs, epc_abs, rv)
     sign = np.sign(epc)
