@@ -62,6 +62,7 @@ _LEADING_ZERO = re.compile(r"^0\d+$")
 _SEP_LINE = re.compile(r'^"?sep=(.)"?\s*$', flags=re.IGNORECASE)
 _ARROW_COLUMN = re.compile(r"column #(\d+)")
 _LABELS = label_map()  # every Likert and don't-know label, normalised
+_UNNAMED = "_unnamed_"
 
 
 def _key(name: Any) -> str:
@@ -592,6 +593,10 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
                 types[name] = dict_type
         elif any(_LEADING_ZERO.match(v) for v in values):
             types[name] = pa.string()
+    if names is None and any(not n for n in raw_names):  # empty header cells: name them
+        raw_names = [n or f"{_UNNAMED}{pos + 1}" for pos, n in enumerate(raw_names)]
+        names = raw_names
+        skip += 1  # the header line is now skipped and the names given
     if len(set(raw_names)) != len(raw_names):
         dup = next(n for n in raw_names if raw_names.count(n) > 1)
         raise _fail(
@@ -692,18 +697,17 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
             path, "has a header but no data rows", "export the survey again with its answers"
         )
     # an empty trailing header cell (a trailing separator) with no values: drop it
-    unnamed = [c for c in data.columns if not str(c).strip()]
+    unnamed = [c for c in data.columns if str(c).startswith(_UNNAMED)]
     for c in unnamed:
         if data[c].isna().all():
             data = data.drop(columns=c)
-            notes.append("dropped an unnamed empty column (a trailing separator)")
+            notes.append(f"dropped an unnamed empty column ({c.replace(_UNNAMED, 'column ')})")
         else:
             raise _fail(
                 path,
-                "a column has values but no name in the header",
+                f"column {c[len(_UNNAMED) :]} has values but no name in the header",
                 "give every column a name in the header row",
                 row=header_row,
-                column=f"#{list(data.columns).index(c) + 1}",
             )
     return data, dict(
         encoding=enc,

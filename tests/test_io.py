@@ -143,6 +143,18 @@ def test_cp1252_after_an_ascii_first_block_is_read_again_as_cp1252(tmp_path):
     assert "column 'unit'" in str(info.value)
 
 
+def test_empty_header_cells(tmp_path):
+    """Trailing separators (empty, unnamed columns) are dropped; an unnamed column with values is an error."""
+    p = tmp_path / "trailing.csv"
+    p.write_text("respondent_id;lq1;;\nE1;4;;\nE2;5;;\n", encoding="utf-8")
+    ex = sat.read_export(p, INST, items=["lq1"])
+    assert list(ex.data.columns) == ["respondent_id", "lq1"] and ex.data["lq1"].tolist() == [4, 5]
+    assert sum("unnamed" in n for n in ex.report.notes) == 2
+    p.write_text("respondent_id;;lq1\nE1;x;4\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 1: column 2 has values but no name"):
+        sat.read_export(p, INST, items=["lq1"])
+
+
 def test_leading_zero_ids_stay_text(tmp_path):
     p = tmp_path / "ids.csv"
     p.write_text("respondent_id;lq1\n00123;4\n00456;5\n", encoding="utf-8")
