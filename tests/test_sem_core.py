@@ -626,3 +626,11 @@ def test_modindices_with_fixed_x_match_lavaan():
         assert abs(row["mi"] - m) < 2e-3 and round(row["epc"], 3) == epc
         assert round(row["sepc_all"], 3) == sall
     assert mi.loc[("x1", "~~", "x1"), "sepc_all"] == 0
+
+
+def test_modindices_refuse_fiml_fits():
+    data = HS[["x1", "x2", "x3", "x4"]].copy()
+    data.iloc[::5, 1] = np.nan
+    res = quiet_fit("F =~ x1 + x2 + x3 + x4", data, missing="fiml")
+    with pytest.raises(SEMError, match="complete-data"):
+        res.modindices()

@@ -283,6 +283,7 @@ def fit(
         fiml_fm = _module_function("fiml", "fiml_fit_measures", "missing='fiml'")  # dispatch: fiml
         fm = fiml_fm(spec, estimation.theta, x)  # dispatch: fiml
         test = {"fit_measures": dict(fm)}
+        extra["missing"] = "fiml"
         if est == "MLR":
             fiml_robust = _module_function(
                 "fiml", "fiml_robust", "MLR with missing='fiml'"

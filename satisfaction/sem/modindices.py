@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import SEMError
 from .estimators import _weights
 from .model import Model, vech_indices
 from .standardize import standardize_rows
@@ -137,8 +138,12 @@ def modindices(result) -> pd.DataFrame:
     S = result.data_summary["S"]
     mean = result.data_summary["mean"]
     est_name = {"MLM": "ML", "MLR": "ML"}.get(result.estimator, result.estimator)
-    if est_name not in ("ML", "GLS", "ULS"):
-        raise NotImplementedError("modification indices are available for ML, GLS and ULS fits")
+    if est_name not in ("ML", "GLS", "ULS") or result.extra.get("missing") == "fiml":
+        raise SEMError(
+            "modification indices are available for complete-data ML, GLS and ULS fits only "
+            f"(this fit: estimator {result.estimator!r}"
+            f"{', missing=' + repr(result.extra['missing']) if 'missing' in result.extra else ''})"
+        )
     cands = candidates(model)
     index = {v: i for i, v in enumerate(model.observed + model.latent)}
     entries = []
