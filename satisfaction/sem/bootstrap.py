@@ -3,11 +3,18 @@
 lavaan's ``se = "bootstrap"`` refits the model on each resample of the rows, one after
 another (about 25 s for 1,000 resamples of Bollen's political democracy model). Here the
 B resampled covariance matrices come from one matrix product (multinomial resampling
-weights times the cross-products of the rows) and all B models are fitted at once by
-vectorised Fisher scoring (:func:`satisfaction.sem.estimators.batched_fit_ml`), warm-started
-at the full-sample estimates. Resamples that fail or do not converge are counted and dropped,
-inadmissible solutions (negative variances, non-positive-definite covariance matrices) are
-counted and kept, as lavaan does.
+weights times the cross-products of the rows) and all B models are fitted at once, warm-
+started at the full-sample estimates: one Fisher-scoring step with the (shared) expected
+information, one with each resample's own expected information, then limited-memory BFGS,
+with the ML gradient and information in closed form for all B at once (numpy batched linear
+algebra; GLS and ULS use :func:`satisfaction.sem.estimators.batched_fit_ml`). The resamples
+are split over the machine's cores (threads). Resamples that fail or do not converge are
+counted and dropped, inadmissible solutions (negative variances, non-positive-definite
+covariance matrices) are counted and kept, as lavaan does.
+
+Measured (``benchmarks/bench_bootstrap.py``, 2-core machine shared with other jobs): 1,000
+resamples of the political democracy model in 0.25-0.5 s against 24-50 s for lavaan 0.6-14
+in the same run, i.e. 60-90 times faster.
 """
 
 from __future__ import annotations
@@ -703,22 +710,25 @@ def bootstrap(
     estimator : {"ML", "GLS", "ULS"}
         The estimator of the refits (the one the full sample was fitted with).
     tol, max_iter : float, int
-        Convergence settings of the refits.
+        Convergence settings of the refits (``tol``: largest step relative to
+        ``1 + max|theta|``; 1e-7 reproduces converged single fits to about 1e-6, far below
+        the Monte Carlo error of any bootstrap quantity).
 
     Returns
     -------
     BootstrapResult
         Replicates, counts of failed and inadmissible resamples, standard errors and the
-        interval table ``ci`` (free and defined parameters).
+        interval table ``ci`` (every parameter-table row, defined parameters included).
 
     Notes
     -----
     Resample b draws row counts ``w_b ~ Multinomial(n, 1/n)``, so its covariance matrix
     (divisor n, as lavaan's ML) is ``S_b = sum_i w_bi x_i x_i' / n - m_b m_b'``: for all B at
     once this is one (B, n) x (n, p*p) matrix product. The B models are then fitted together
-    by batched Fisher scoring / BFGS from ``theta_hat`` (:func:`estimators.batched_fit_ml`);
-    the few that do not converge in the batch are refitted one by one with the single-fit
-    solver's fallbacks. Standard errors are the standard deviations of the replicates
+    by batched Fisher scoring and L-BFGS from ``theta_hat`` (``_batched_ml``; GLS/ULS:
+    :func:`estimators.batched_fit_ml`); the few that do not converge in the batch are
+    refitted one by one with the single-fit solver's fallbacks. GLS and ULS resamples use the
+    divisor n - 1, as lavaan. Standard errors are the standard deviations of the replicates
     (divisor B, as lavaan); defined parameters are evaluated on every replicate, so their
     SEs and intervals come from the resamples too. Failed resamples (non-positive-definite
     ``S_b`` or no convergence) are dropped and counted; inadmissible ones are kept and counted,
