@@ -440,6 +440,14 @@ class Model:
         order = np.concatenate([self._fa, self._fs, self._fm])
         self._pmap = np.zeros((len(order), q))
         self._pmap[np.arange(len(order)), free[order] - 1] = 1.0
+        # recursive models: A is nilpotent and (I - A)^-1 = (I + A)(I + A^2)(I + A^4)...
+        reach = (a0 != 0).astype(int)
+        reach[row[self._fa], col[self._fa]] = 1
+        power, depth = reach.copy(), 1
+        while power.any() and depth <= nv:
+            power = ((power @ reach) > 0).astype(int)
+            depth += 1
+        self._doublings = None if power.any() else max(int(np.ceil(np.log2(depth + 1))), 1)
         self._exo_values: np.ndarray | None = None
         if len(self._ex) or len(self._exm):
             v = values[np.concatenate([self._ex, self._exm])]
@@ -639,6 +647,14 @@ class Model:
     def _core_batch(self, thetas, exo=None):
         a, s, m = self.matrices_batch(thetas, exo)
         eye = np.eye(self.n_vars)
+        if self._doublings is not None:  # recursive: exact product, no inversion
+            e = eye[None] + a
+            ak = a
+            for _ in range(self._doublings - 1):
+                ak = ak @ ak
+                e = e + e @ ak
+            g = e[:, : self.p, :]
+            return a, s, m, e, g
         try:
             e = np.linalg.inv(eye[None] - a)
         except np.linalg.LinAlgError:
