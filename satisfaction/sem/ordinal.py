@@ -226,7 +226,8 @@ class Polychoric:
         The (p, p) polychoric correlation matrix, rows and columns named by item.
     thresholds : pandas.DataFrame
         One row per threshold with lavaan's columns ``lhs`` (item), ``op`` (``"|"``),
-        ``rhs`` (``t1``, ``t2``, ...), ``est`` and ``se``.
+        ``rhs`` (``t1``, ``t2``, ...), ``est`` and ``se`` (``sqrt(diag(acov))``; a lavaan
+        fit reports them times ``sqrt(n / (n - 1))``, as :func:`fit_dwls` does).
     acov : numpy.ndarray
         Asymptotic covariance matrix of the stacked vector (all thresholds, item by item,
         then the correlations in lavaan's order: column-wise lower triangle without the
@@ -245,7 +246,6 @@ class Polychoric:
     n: int
     levels: dict = field(default_factory=dict)
     names: list = field(default_factory=list)
-    # internal: correlation scores per case (n, pstar) are not kept (memory)
 
     @property
     def nacov(self) -> np.ndarray:
