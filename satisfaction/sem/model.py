@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SEMError
-from .syntax import Definition, expression_names, parse_syntax
+from .partable import RAM_MATRIX, build_partable, variable_names
+from .syntax import Definition, parse_syntax
 
 __all__ = ["Model", "vech", "vech_indices", "duplication_matrix"]
 
@@ -103,180 +104,6 @@ def duplication_matrix(p: int) -> np.ndarray:
         d[i + j * p, k] = 1.0
         d[j + i * p, k] = 1.0
     return d
-
-
-_MAT = {"=~": 0, "~": 0, "~~": 1, "~1": 2}
-
-
-def _unique(seq) -> list:
-    out: list = []
-    for x in seq:
-        if x not in out:
-            out.append(x)
-    return out
-
-
-def _names(formulas, fixed_x: bool) -> dict[str, list[str]]:
-    """lavaan's variable classes (``lav_partable_vnames``) from the user formulas."""
-    lv = _unique(f.lhs for f in formulas if f.op == "=~")
-    v_ind = _unique(f.rhs for f in formulas if f.op == "=~")
-    eqs_y = _unique(f.lhs for f in formulas if f.op == "~")
-    eqs_x = _unique(f.rhs for f in formulas if f.op == "~")
-    ov_ind = [v for v in v_ind if v not in lv]
-    ov_y = [v for v in eqs_y if v not in lv and v not in ov_ind]
-    ov_x = [v for v in eqs_x if v not in lv and v not in ov_ind and v not in ov_y]
-    cov_vars = [f.lhs for f in formulas if f.op == "~~"] + [f.rhs for f in formulas if f.op == "~~"]
-    extra = _unique(
-        [v for v in cov_vars if v not in lv]
-        + [f.lhs for f in formulas if f.op == "~1" and f.lhs not in lv]
-    )
-    ov = ov_ind + ov_y + ov_x + [v for v in extra if v not in ov_ind + ov_y + ov_x]
-    ov_names_x = [v for v in ov_x if v not in cov_vars] if fixed_x else []
-    pure_y = [v for v in eqs_y if v not in v_ind and v not in eqs_x]
-    return {
-        "lv": lv,
-        "ov": ov,
-        "ov_x": ov_names_x,
-        "ov_nox": [v for v in ov if v not in ov_names_x],
-        "lv_x": [v for v in lv if v not in v_ind and v not in eqs_y],
-        "ov_y": [v for v in ov if v in pure_y],
-        "lv_y": [v for v in lv if v in pure_y],
-    }
-
-
-def _build_partable(formulas, definitions, names, *, meanstructure, std_lv) -> pd.DataFrame:
-    """The parameter table with lavaan's ``sem()`` defaults and the user's modifiers."""
-    lv, ov, ov_x = names["lv"], names["ov"], names["ov_x"]
-    default: list[tuple[str, str, str]] = []
-    default += [(v, "~~", v) for v in names["ov_nox"] + lv]
-    lvx = names["lv_x"]
-    default += [(lvx[i], "~~", lvx[j]) for i in range(len(lvx)) for j in range(i + 1, len(lvx))]
-    ys = names["lv_y"] + names["ov_y"]
-    default += [(ys[i], "~~", ys[j]) for i in range(len(ys)) for j in range(i + 1, len(ys))]
-    default += [(ov_x[j], "~~", ov_x[i]) for j in range(len(ov_x)) for i in range(j, len(ov_x))]
-    if meanstructure:
-        default += [(v, "~1", "") for v in ov + lv]
-    user_keys = set()
-    for f in formulas:
-        user_keys.add((f.lhs, f.op, f.rhs))
-        if f.op == "~~":
-            user_keys.add((f.rhs, f.op, f.lhs))
-    default = [d for d in default if d not in user_keys]
-
-    formulas_all = list(formulas) + [None] * len(default)
-    lhs = np.array([f.lhs for f in formulas] + [d[0] for d in default], dtype=object)
-    op = np.array([f.op for f in formulas] + [d[1] for d in default], dtype=object)
-    rhs = np.array([f.rhs for f in formulas] + [d[2] for d in default], dtype=object)
-    user = np.array([True] * len(formulas) + [False] * len(default), dtype=bool)
-    n = len(lhs)
-    free = np.ones(n, dtype=bool)
-    value = np.full(n, np.nan)
-    exo = np.zeros(n, dtype=bool)
-    is_var = (op == "~~") & (lhs == rhs)
-    if std_lv:
-        idx = is_var & np.isin(lhs, lv)
-        free[idx], value[idx] = False, 1.0
-    else:
-        seen: set[str] = set()
-        for i in range(n):
-            if op[i] == "=~" and lhs[i] not in seen:
-                seen.add(lhs[i])
-                free[i], value[i] = False, 1.0
-    # auto.fix.single: an indicator that alone measures a latent gets residual variance 0
-    mm = op == "=~"
-    for latent in lv:
-        inds = rhs[mm & (lhs == latent)]
-        if len(inds) == 1 and (rhs[mm] == inds[0]).sum() == 1:
-            idx = is_var & (lhs == inds[0]) & ~user
-            free[idx], value[idx] = False, 0.0
-    if meanstructure:
-        idx = (op == "~1") & np.isin(lhs, lv) & ~user
-        free[idx], value[idx] = False, 0.0
-    if ov_x:
-        idx = (op == "~~") & np.isin(lhs, ov_x) & np.isin(rhs, ov_x) & ~user
-        idx |= (op == "~1") & np.isin(lhs, ov_x) & ~user
-        free[idx], exo[idx] = False, True
-    labels = np.full(n, "", dtype=object)
-    start = np.full(n, np.nan)
-    line = np.zeros(n, dtype=int)
-    for i in range(n):
-        f = formulas_all[i]
-        if f is None:
-            continue
-        line[i] = f.line
-        labels[i] = f.label
-        if f.fixed is not None:
-            free[i], value[i] = False, f.fixed
-        elif f.free_na:
-            free[i], value[i] = True, np.nan
-        if f.start is not None:
-            start[i] = f.start
-    # free indices; a label shared by several rows makes them one parameter
-    free_idx = np.zeros(n, dtype=int)
-    by_label: dict[str, int] = {}
-    q = 0
-    for i in range(n):
-        if not free[i]:
-            continue
-        if labels[i] and labels[i] in by_label:
-            free_idx[i] = by_label[labels[i]]
-            continue
-        q += 1
-        free_idx[i] = q
-        if labels[i]:
-            by_label[labels[i]] = q
-    for i in range(n):
-        if labels[i] and not free[i] and labels[i] in by_label:
-            raise SEMError(
-                f"model syntax line {line[i]}: label {labels[i]!r} is used for a fixed and a free "
-                "parameter; give the fixed parameter another label or free it"
-            )
-    table = pd.DataFrame(
-        {
-            "lhs": lhs,
-            "op": op,
-            "rhs": rhs,
-            "label": labels.astype(str),
-            "free": free_idx,
-            "value": value,
-            "start": start,
-            "user": user.astype(bool),
-            "exo": exo,
-            "line": line,
-        }
-    )
-    known = set(labels[labels != ""])
-    drows = []
-    for d in definitions:
-        for name in expression_names(d.expr):
-            if name not in known:
-                raise SEMError(
-                    f"model syntax line {d.line}: {name!r} in '{d.name} := {d.expr}' is not a "
-                    "label of any parameter; label the path first, e.g. 'y ~ b*x'"
-                )
-        if d.name in known:
-            raise SEMError(
-                f"model syntax line {d.line}: the defined parameter {d.name!r} has the name of a "
-                "label; choose another name"
-            )
-        known.add(d.name)
-        drows.append(
-            {
-                "lhs": d.name,
-                "op": ":=",
-                "rhs": d.expr,
-                "label": d.name,
-                "free": 0,
-                "value": np.nan,
-                "start": np.nan,
-                "user": True,
-                "exo": False,
-                "line": d.line,
-            }
-        )
-    if drows:
-        table = pd.concat([table, pd.DataFrame(drows)], ignore_index=True)
-    return table
 
 
 class Model:
@@ -369,7 +196,7 @@ class Model:
         if any(f.op == "~1" for f in formulas):  # lavaan: intercepts imply a mean structure
             meanstructure = True
         columns = [str(c) for c in data_columns]
-        names = _names(formulas, fixed_x)
+        names = variable_names(formulas, fixed_x)
         clash = [v for v in names["lv"] if v in columns]
         if clash:
             raise SEMError(
@@ -384,7 +211,7 @@ class Model:
                         "(left of =~) nor a column of the data; check the spelling or add "
                         "the column"
                     )
-        table = _build_partable(
+        table = build_partable(
             formulas, definitions, names, meanstructure=meanstructure, std_lv=std_lv
         )
         return cls(
@@ -395,7 +222,7 @@ class Model:
         p, m = len(self.observed), len(self.latent)
         self.p, self.n_vars = p, p + m
         index = {v: i for i, v in enumerate(self.observed + self.latent)}
-        mat = np.array([_MAT[o] for o in pt["op"]], dtype=int)
+        mat = np.array([RAM_MATRIX[o] for o in pt["op"]], dtype=int)
         row = np.zeros(len(pt), dtype=int)
         col = np.zeros(len(pt), dtype=int)
         for k, (lhs, op, rhs) in enumerate(zip(pt["lhs"], pt["op"], pt["rhs"], strict=True)):
@@ -894,78 +721,6 @@ class Model:
         >>> m.start_values(S).round(3)
         array([0.75 , 0.625, 0.36 , 0.64 , 0.75 , 0.64 ])
         """
-        S = np.asarray(S, dtype=float)
-        p = self.p
-        if S.shape != (p, p):
-            raise SEMError(
-                f"S has shape {S.shape}; expected ({p}, {p}) in the order of model.observed"
-            )
-        lhs, op, rhs = self._lhs, self._op, self._rhs
-        idx = {v: i for i, v in enumerate(self.observed)}
-        diag = np.clip(np.diag(S), 1e-8, None)
-        common = {}
-        for latent in self.latent:
-            inds = [v for v in rhs[(op == "=~") & (lhs == latent)] if v in idx]
-            for j in inds:
-                others = [idx[k] for k in inds if k != j]
-                ratios = [
-                    S[idx[j], k] * S[idx[j], k2] / S[k, k2]
-                    for a, k in enumerate(others)
-                    for k2 in others[a + 1 :]
-                    if abs(S[k, k2]) > 1e-12
-                ]
-                c = float(np.median(ratios)) if ratios else 0.5 * diag[idx[j]]
-                common[j] = float(np.clip(c, 0.05 * diag[idx[j]], 0.95 * diag[idx[j]]))
-        # latent scale: variance fixed (std.lv or user) or the marker's loading
-        values = self._value
-        free = self._free
-        psi: dict[str, float] = {}
-        sign: dict[str, dict[str, float]] = {}
-        for latent in self.latent:
-            rows = np.flatnonzero((op == "=~") & (lhs == latent))
-            obs_rows = [k for k in rows if rhs[k] in common]
-            if not obs_rows:
-                psi[latent] = 1.0
-                continue
-            var_row = np.flatnonzero((op == "~~") & (lhs == latent) & (rhs == latent))
-            marker = next((k for k in obs_rows if free[k] == 0 and values[k] != 0), None)
-            if var_row.size and free[var_row[0]] == 0 and values[var_row[0]] > 0:
-                psi[latent] = float(values[var_row[0]])
-            elif marker is not None:
-                psi[latent] = common[rhs[marker]] / values[marker] ** 2
-            else:
-                psi[latent] = 1.0
-            ref = rhs[marker] if marker is not None else rhs[obs_rows[0]]
-            sign[latent] = {
-                rhs[k]: (1.0 if S[idx[rhs[k]], idx[ref]] >= 0 else -1.0) for k in obs_rows
-            }
-        start = np.zeros(self.n_free)
-        user_start = self._ustart
-        indicators = set(rhs[op == "=~"])
-        for k in range(len(lhs)):
-            f = free[k]
-            if f == 0:
-                continue
-            if op[k] == "=~":
-                if lhs[k] in sign and rhs[k] in common:
-                    v = sign[lhs[k]][rhs[k]] * np.sqrt(common[rhs[k]] / psi[lhs[k]])
-                else:
-                    v = 1.0
-            elif op[k] == "~~" and lhs[k] == rhs[k]:
-                if lhs[k] in idx:
-                    i = idx[lhs[k]]
-                    v = (
-                        diag[i] - common[lhs[k]]
-                        if lhs[k] in common
-                        else (0.5 * diag[i] if lhs[k] in indicators else diag[i])
-                    )
-                else:
-                    v = psi.get(lhs[k], 1.0)
-            elif op[k] == "~1":
-                v = float(mean[idx[lhs[k]]]) if (mean is not None and lhs[k] in idx) else 0.0
-            else:
-                v = 0.0
-            if np.isfinite(user_start[k]):
-                v = float(user_start[k])
-            start[f - 1] = v
-        return start
+        from .start import start_values
+
+        return start_values(self, S, mean)
