@@ -634,3 +634,19 @@ def test_modindices_refuse_fiml_fits():
     res = quiet_fit("F =~ x1 + x2 + x3 + x4", data, missing="fiml")
     with pytest.raises(SEMError, match="complete-data"):
         res.modindices()
+
+
+def test_singular_sample_covariance_is_a_clear_error():
+    data = POLIDEM[["y1", "y2", "y3", "y4"]].assign(y4=lambda d: d["y1"] + d["y2"])
+    with pytest.raises(SEMError, match="not positive definite"):
+        fit("dem60 =~ y1 + y2 + y3 + y4", data)
+
+
+def test_large_standardised_regression_is_not_a_heywood_case():
+    rng = np.random.default_rng(3)
+    x1 = rng.standard_normal(500)
+    x2 = 0.9 * x1 + np.sqrt(1 - 0.81) * rng.standard_normal(500)
+    y = 2.0 * x1 - 1.2 * x2 + 0.3 * rng.standard_normal(500)  # suppression: |beta| > 1
+    res = quiet_fit("y ~ x1 + x2", pd.DataFrame({"y": y, "x1": x1, "x2": x2}))
+    assert res.estimates["std_all"].iloc[0] > 1
+    assert not any("Heywood" in w for w in res.warnings)

@@ -95,12 +95,7 @@ def _heywood(model: Model, theta: np.ndarray, std_all: np.ndarray) -> list[str]:
                 f"Heywood case: the variance of {lhs!r} is negative ({est[k]:.3f}); the "
                 "model is misspecified or the sample too small"
             )
-        elif (
-            op in ("=~", "~", "~~")
-            and lhs != rhs
-            and np.isfinite(std_all[k])
-            and abs(std_all[k]) > 1
-        ):
+        elif op in ("=~", "~~") and lhs != rhs and np.isfinite(std_all[k]) and abs(std_all[k]) > 1:
             out.append(
                 f"Heywood case: standardised '{lhs} {op} {rhs}' is {std_all[k]:.3f} (|value| > 1)"
             )
