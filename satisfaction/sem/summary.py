@@ -11,6 +11,7 @@ _SECTIONS = [
     ("~", "Regressions"),
     ("~~cov", "Covariances"),
     ("~1", "Intercepts"),
+    ("|", "Thresholds"),
     ("~~var", "Variances"),
     (":=", "Defined Parameters"),
 ]
@@ -132,6 +133,9 @@ def summary_text(result, standardized: bool = True) -> str:
                 indent = "    "
             elif key == ":=":
                 name = r["lhs"]
+                indent = "    "
+            elif key == "|":
+                name = f"{r['lhs']}|{r['rhs']}"
                 indent = "    "
             else:
                 dot = "" if r["lhs"] in latent else "."
