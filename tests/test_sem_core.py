@@ -650,3 +650,15 @@ def test_large_standardised_regression_is_not_a_heywood_case():
     res = quiet_fit("y ~ x1 + x2", pd.DataFrame({"y": y, "x1": x1, "x2": x2}))
     assert res.estimates["std_all"].iloc[0] > 1
     assert not any("Heywood" in w for w in res.warnings)
+
+
+def test_std_lv_fit_matches_lavaan():
+    """lavaan: parameterEstimates(cfa(HS.model, data = HolzingerSwineford1939, std.lv = TRUE))."""
+    res = quiet_fit(
+        "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9", HS, std_lv=True
+    )
+    est = res.estimates
+    assert [round(v, 3) for v in est.loc[[0, 1, 21], "est"]] == [0.900, 0.498, 0.459]
+    assert [round(v, 3) for v in est.loc[[0, 1, 21], "se"]] == [0.081, 0.077, 0.064]
+    assert round(est.loc[0, "std_all"], 3) == 0.772
+    assert round(res.fit_measures["chisq"], 3) == 85.306
