@@ -147,13 +147,8 @@ def test_scaled_fit_measures_match_lavaan(case):
 
 
 def test_likelihood_measures_match_lavaan(case):
+    """logl/aic/bic, conditional on fixed.x covariates as lavaan reports them."""
     ref, res, _, _ = case
-    if res.model.has_exo:
-        pytest.xfail(
-            "the engine's logl with fixed.x covariates is not lavaan's yet (-855.15 vs "
-            "-696.06 on polidem_x): lavaan subtracts the covariates' own normal log-likelihood "
-            "(-159.09 here, exactly the gap); reported to the sem core"
-        )
     for name in LIKELIHOOD:
         lav = ref["fit_measures"][name.replace("_", ".")]
         assert res.fit_measures[name] == pytest.approx(lav, abs=1e-3), name
