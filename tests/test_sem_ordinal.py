@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from scipy.stats import multivariate_normal
 
-from satisfaction.errors import InputError, SEMError
+from satisfaction.errors import InputError, SEMError, SEMWarning
 from satisfaction.sem.ordinal import (
     bivariate_normal_cdf,
     bivariate_normal_pdf,
@@ -310,3 +310,13 @@ def test_fit_ordered_with_meanstructure_fixes_intercepts(ref, items):
     assert res.fit_measures["chisq"] == pytest.approx(ref["fit_measures"]["chisq"], abs=1e-3)
     icpt = res.estimates[res.estimates.op == "~1"]
     assert len(icpt) > 0 and (icpt.est == 0).all() and (icpt.se == 0).all()
+
+
+def test_polychoric_warns_for_nearly_perfect_correlation():
+    """lavaan warns 'correlation between variables ... is (nearly) 1.0'; so do we."""
+    a = np.repeat([1, 2, 3], 40)
+    b = a.copy()
+    b[:3] = 2  # almost identical items
+    with pytest.warns(SEMWarning, match="nearly"):
+        pc = polychoric(pd.DataFrame({"a": a, "b": b}))
+    assert pc.corr.loc["a", "b"] > 0.99

@@ -16,13 +16,14 @@ DataFrames and relies on a SciPy routine removed in SciPy 1.16).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from ..errors import InputError, SEMError
+from ..errors import InputError, SEMError, SEMWarning
 
 __all__ = [
     "Polychoric",
@@ -516,6 +517,14 @@ def polychoric(
             start = float(np.corrcoef(ci, cj)[0, 1]) if sd_ok else 0.0
             rho = _fit_rho(freq, taus[j], taus[i], start)
         corr[i, j] = corr[j, i] = rho
+        if abs(rho) > 0.99:
+            warnings.warn(
+                f"the polychoric correlation between '{items[i]}' and '{items[j]}' is "
+                f"(nearly) {np.sign(rho):+.0f} ({rho:.3f}); the items may be redundant or their "
+                "table too sparse: merge sparse categories or drop one of them.",
+                SEMWarning,
+                stacklevel=2,
+            )
         if acov:
             P, dr, dP1, dP2 = _pair_cells(taus[j], taus[i], min(max(rho, -0.999), 0.999))
             P = np.maximum(P, 1e-300)
