@@ -26,6 +26,7 @@ from .scales import score
 
 __all__ = [
     "ReportData",
+    "LABELS",
     "prepare_report_data",
     "net_promoter",
     "quarter_summary",
@@ -35,6 +36,13 @@ __all__ = [
 ]
 
 KEY = "respondent_key"
+#: Plain-language names of the constructs, for reports.
+LABELS = {
+    "LQ": "Leadership quality",
+    "EX": "Employee experience",
+    "REP": "Reputation among customers",
+    "CSAT": "Customer satisfaction",
+}
 EMPLOYEE = ("LQ", "EX")
 CUSTOMER = ("REP", "CSAT")
 

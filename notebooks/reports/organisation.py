@@ -26,6 +26,7 @@ from IPython.display import Markdown, display
 
 import satisfaction as sat
 from satisfaction.reportdata import (
+    LABELS,
     ReportData,
     lead_pairs,
     previous_quarter,
@@ -51,12 +52,7 @@ display(
 now = sat.guard(trend(data, min_group_size=min_group_size))
 this = now[now["quarter"] == quarter].set_index("construct")["value"]
 before = now[now["quarter"] == prev].set_index("construct")["value"]
-names = {
-    "LQ": "Leadership quality",
-    "EX": "Employee experience",
-    "REP": "Reputation among customers",
-    "CSAT": "Customer satisfaction",
-}
+names = LABELS
 lines = []
 for key, label in names.items():
     value, old = this.get(key), before.get(key)
@@ -74,10 +70,11 @@ display(Markdown("\n".join(lines)))
 # survey (reputation, customer satisfaction).
 
 # %%
+plotted = now.dropna(subset=["value"]).assign(measure=lambda d: d["construct"].map(names))
 fig, ax = plt.subplots(figsize=(8, 4))
-sns.lineplot(data=now.dropna(subset=["value"]), x="quarter", y="value", hue="construct", marker="o", ax=ax)
+sns.lineplot(data=plotted, x="quarter", y="value", hue="measure", marker="o", ax=ax)
 ax.set(xlabel="", ylabel="mean (1-5)", title="Organisation, quarterly means")
-ax.legend(title="", labels=[names[t.get_text()] if t.get_text() in names else t.get_text() for t in ax.get_legend().get_texts()])
+ax.legend(title="")
 plt.xticks(rotation=45)
 plt.tight_layout()
 plt.show()
@@ -104,11 +101,12 @@ shown = units.drop(columns=["employees_suppressed", "customers_suppressed"]).ren
         "nps": "NPS",
     }
 )
-display(
-    shown.style.format(precision=2, na_rep="")
-    .format({"eNPS": "{:.0f}", "NPS": "{:.0f}"}, na_rep="")
-    .hide(axis="index")
-)
+formats = {
+    c: "{:.2f}"
+    for c in ["Leadership quality", "Employee experience", "Reputation", "Customer satisfaction"]
+}
+formats.update({c: "{:.0f}" for c in ["Employees answering", "Customers answering", "eNPS", "NPS"]})
+display(shown.style.format(formats, na_rep="").hide(axis="index"))
 
 # %% [markdown]
 # ## Does employee experience lead customer satisfaction?

@@ -27,7 +27,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 import satisfaction as sat
-from satisfaction.reportdata import ReportData, quarter_summary, trend
+from satisfaction.reportdata import LABELS, ReportData, quarter_summary, trend
 
 sns.set_theme(style="whitegrid", context="notebook")
 data = ReportData.load(prepared)
@@ -51,9 +51,17 @@ org = sat.guard(trend(data, min_group_size=min_group_size))
 org_now = org[org["quarter"] == quarter].set_index("construct")["value"]
 rows = []
 for construct in ("LQ", "EX", "REP", "CSAT"):
-    rows.append({"measure": construct, unit: mine[construct].iloc[0], "organisation": org_now.get(construct)})
+    rows.append(
+        {
+            "measure": LABELS[construct],
+            unit: mine[construct].iloc[0],
+            "organisation": org_now.get(construct),
+        }
+    )
 table = pd.DataFrame(rows)
-display(table.style.format(precision=2, na_rep="").hide(axis="index"))
+display(
+    table.style.format({unit: "{:.2f}", "organisation": "{:.2f}"}, na_rep="").hide(axis="index")
+)
 
 # %% [markdown]
 # ## The unit's trend
@@ -61,9 +69,18 @@ display(table.style.format(precision=2, na_rep="").hide(axis="index"))
 # %%
 own = sat.guard(trend(data, unit=unit, min_group_size=min_group_size))
 both = pd.concat([own.assign(who=unit), org.assign(who="organisation")], ignore_index=True)
+both["construct"] = both["construct"].map(LABELS)
 g = sns.relplot(
-    data=both.dropna(subset=["value"]), x="quarter", y="value", hue="who", col="construct",
-    col_wrap=2, kind="line", marker="o", height=2.8, aspect=1.4,
+    data=both.dropna(subset=["value"]),
+    x="quarter",
+    y="value",
+    hue="who",
+    col="construct",
+    col_wrap=2,
+    kind="line",
+    marker="o",
+    height=2.8,
+    aspect=1.4,
 )
 g.set_titles("{col_name}")
 g.set_axis_labels("", "mean (1-5)")
