@@ -1,0 +1,265 @@
+"""The CSV reader: dialect from the sniffed sample, then pyarrow's streaming reader."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+from ._common import META_COLUMNS, _fail, _key
+from ._sniff import (
+    _DECIMAL_COMMA,
+    _NUMBER,
+    _SEP_LINE,
+    _SEP_NAMES,
+    _complete_lines,
+    _looks_like_data,
+    _sniff_encoding,
+    _sniff_sep,
+    _split,
+)
+
+__all__ = ["_read_csv"]
+
+_LEADING_ZERO = re.compile(r"^0\d+$")
+_ARROW_COLUMN = re.compile(r"column #(\d+)")
+_UNNAMED = "_unnamed_"
+
+
+def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, items_hint):
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise _fail(path, "is empty", "export the survey again; the file has no header and no rows")
+    enc, text, notes, strip_bom = _sniff_encoding(path, head, final, encoding)
+    lines = _complete_lines(text, final)
+    skip = 0
+    while skip < len(lines) and not lines[skip].strip():
+        skip += 1
+    if skip < len(lines) and _SEP_LINE.match(lines[skip]):
+        excel_sep = _SEP_LINE.match(lines[skip]).group(1)
+        skip += 1
+        notes.append(f"skipped Excel's 'sep={excel_sep}' line")
+        if sep is None:
+            sep = excel_sep
+    body = lines[skip:]
+    if not any(line.strip() for line in body):
+        raise _fail(
+            path, "has no header and no data", "export the survey again with its header row"
+        )
+    header_row = skip + 1
+    detected = _sniff_sep(body)
+    if sep is None:
+        sep = detected or ","
+    rows = _split(body, sep)
+    header = [c.strip() for c in rows[0]] if rows else []
+    if len(header) < 2:
+        if detected and detected != sep:
+            raise _fail(
+                path,
+                f"with sep={sep!r} the header is one column ({body[0][:60]!r}), but it is "
+                f"separated by {_SEP_NAMES[detected]}",
+                f"pass sep={detected!r}, or leave sep=None to detect it",
+                row=header_row,
+            )
+        if instrument is not None or items_hint:
+            raise _fail(
+                path,
+                f"the header is a single column ({body[0][:60]!r}): the separator is not one of "
+                "';', ',', tab or '|'",
+                "pass the file's separator as sep='...'",
+                row=header_row,
+            )
+    if names is None:
+        sample = _looks_like_data(header)
+        known = instrument is not None and any(
+            _key(c) in {_key(i) for i in (*instrument.item_ids, *META_COLUMNS)} for c in header
+        )
+        if sample is not None and not known:
+            raise _fail(
+                path,
+                f"the first row looks like data, not a header (it holds {sample!r})",
+                "add a header row with the column names (respondent_id, lq1, ...) "
+                "or pass names=[...] with one name per column",
+                row=header_row,
+            )
+        raw_names = header
+        data_rows = rows[1:]
+    else:
+        raw_names = list(names)
+        data_rows = rows
+        if rows and len(rows[0]) != len(raw_names):
+            raise _fail(
+                path,
+                f"names= gives {len(raw_names)} names but the rows have {len(rows[0])} fields",
+                "give one name per column",
+                row=header_row,
+            )
+    decimal_found = "."
+    if decimal is None:
+        if sep != "," and any(_DECIMAL_COMMA.match(c.strip()) for r in data_rows for c in r):
+            decimal_found = ","
+    else:
+        decimal_found = decimal
+    multiline = any("\n" in c or "\r" in c for r in rows for c in r)
+    # column types from the sample: text answers as dictionaries, ids keeping leading zeros
+    columns_sample = {
+        i: [r[i].strip() for r in data_rows if i < len(r)] for i in range(len(raw_names))
+    }
+    item_keys = set()
+    if instrument is not None:
+        item_keys = {_key(i) for i in instrument.item_ids}
+    item_keys |= {_key(i) for i in items_hint or ()}
+    dict_type = pa.dictionary(pa.int32(), pa.string())
+    types: dict[str, Any] = {}
+    for i, name in enumerate(raw_names):
+        values = [v for v in columns_sample[i] if v]
+        numeric = all(_NUMBER.match(v) for v in values)
+        if _key(name) in item_keys:
+            if not numeric:
+                types[name] = dict_type
+        elif any(_LEADING_ZERO.match(v) for v in values):
+            types[name] = pa.string()
+    if names is None and any(not n for n in raw_names):  # empty header cells: name them
+        raw_names = [n or f"{_UNNAMED}{pos + 1}" for pos, n in enumerate(raw_names)]
+        names = raw_names
+        skip += 1  # the header line is now skipped and the names given
+    if len(set(raw_names)) != len(raw_names):
+        dup = next(n for n in raw_names if raw_names.count(n) > 1)
+        raise _fail(
+            path,
+            f"the column name {dup!r} appears {raw_names.count(dup)} times in the header",
+            "rename or delete the duplicate column in the file",
+            row=header_row,
+            column=dup,
+        )
+    read_opts = dict(encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc, skip_rows=skip)
+    if names is not None:
+        read_opts["column_names"] = raw_names
+    parse_opts = pacsv.ParseOptions(delimiter=sep, newlines_in_values=multiline)
+
+    def not_utf8(column: str | None):
+        """Text that is not UTF-8 beyond the sniffed 64 KB: retry as cp1252 if we guessed."""
+        nonlocal enc
+        if encoding is None and enc == "utf-8" and text.isascii():
+            enc = "cp1252"
+            read_opts["encoding"] = enc
+            notes.append("the first 64 KB looked like UTF-8 but later rows are not; read as cp1252")
+            return
+        raise _fail(
+            path,
+            f"is not valid {enc} text beyond its first 64 KB",
+            "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
+            column=column,
+        )
+
+    for _attempt in range(len(raw_names) + 2):
+        convert = pacsv.ConvertOptions(
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            decimal_point=decimal_found,
+            true_values=["\x00true"],
+            false_values=["\x00false"],
+        )
+        try:
+            # the streaming reader: with a transcoded (cp1252) file it is faster than the
+            # multithreaded one here and holds a fraction of the memory (see benchmarks/)
+            table = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(**read_opts),
+                parse_options=parse_opts,
+                convert_options=convert,
+            ).read_all()
+            binary = [f.name for f in table.schema if pa.types.is_binary(f.type)]
+            if binary:  # pyarrow infers binary for text that is not valid UTF-8
+                del table
+                not_utf8(binary[0])
+                continue
+            break
+        except pa.ArrowInvalid as exc:
+            message = str(exc)
+            m = _ARROW_COLUMN.search(message)
+            if "utf8" in message.lower().replace("-", ""):
+                not_utf8(raw_names[int(m.group(1))] if m else None)
+                continue
+            if "conversion error" in message.lower() and m:
+                col = raw_names[int(m.group(1))]
+                if col not in types:  # inferred from the first block, text later on: read as text
+                    types[col] = dict_type if _key(col) in item_keys else pa.string()
+                    continue
+            if "Expected" in message and "columns" in message:
+                row, n = _find_ragged(path, enc, sep, skip, strip_bom)
+                raise _fail(
+                    path,
+                    f"this row has {n} fields but the header has {len(raw_names)} (the separator "
+                    f"{_SEP_NAMES.get(sep, repr(sep))} or a quote is wrong in it)",
+                    "fix the row in the file (quote values that contain the separator) or pass sep=...",
+                    row=row,
+                ) from None
+            raise _fail(
+                path,
+                f"cannot be parsed as CSV ({message.splitlines()[0][:120]})",
+                "check the separator, the quoting and the encoding",
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise _fail(
+                path,
+                f"is not valid {enc} beyond its first 64 KB ({exc.reason})",
+                "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
+            ) from None
+    # free each Arrow column as it is converted, and keep columns in their own blocks (no copy)
+    data = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    pa.default_memory_pool().release_unused()  # give the parser's buffers back to the system
+    if strip_bom or enc in ("cp1252", "latin-1"):
+        first = str(data.columns[0])
+        for bom in ("\ufeff", "ï»¿"):
+            if first.startswith(bom):
+                data = data.rename(columns={data.columns[0]: first[len(bom) :]})
+                notes.append("removed a byte-order mark from the first column name")
+    if not len(data):
+        raise _fail(
+            path, "has a header but no data rows", "export the survey again with its answers"
+        )
+    # an empty trailing header cell (a trailing separator) with no values: drop it
+    unnamed = [c for c in data.columns if str(c).startswith(_UNNAMED)]
+    for c in unnamed:
+        if data[c].isna().all():
+            data = data.drop(columns=c)
+            notes.append(f"dropped an unnamed empty column ({c.replace(_UNNAMED, 'column ')})")
+        else:
+            raise _fail(
+                path,
+                f"column {c[len(_UNNAMED) :]} has values but no name in the header",
+                "give every column a name in the header row",
+                row=header_row,
+            )
+    return data, dict(
+        encoding=enc,
+        sep=sep,
+        decimal=decimal_found,
+        notes=notes,
+        skipped=skip,
+        header_row=header_row,
+    )
+
+
+def _find_ragged(path: Path, enc: str, sep: str, skip: int, strip_bom: bool) -> tuple[int, int]:
+    """Line number and field count of the first row whose width differs from the header's."""
+    with open(path, encoding=enc, errors="replace", newline="") as handle:
+        if strip_bom:
+            handle.read(1)
+        reader = csv.reader(handle, delimiter=sep)
+        width = None
+        for number, row in enumerate(reader, start=1):
+            if number <= skip or not row:
+                continue
+            if width is None:
+                width = len(row)
+            elif len(row) != width:
+                return reader.line_num, len(row)
+    return 0, 0
