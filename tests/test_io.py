@@ -272,3 +272,68 @@ def test_round_trip_any_dialect(tmp_path_factory, n, sep, encoding, excel_line, 
         want = [None if pd.isna(v) else v for v in frame[col]]
         have = [None if pd.isna(v) else v for v in got[col]]
         assert have == want, col
+
+
+# --------------------------------------------------------------------------- XLSX engines
+
+
+def _read_outcome(path, **kwargs):
+    """What read_export gives: the frame, its dtypes and report, or the error's type and text."""
+    try:
+        ex = sat.read_export(path, **kwargs)
+    except InputError as exc:
+        return ("error", str(exc))
+    return ("ok", ex.data, ex.data.dtypes.astype(str).to_dict(), ex.report)
+
+
+def _typed_workbook(path):
+    """A workbook with the cell types an export may hold: dates, times, durations, booleans."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "responses"
+    sheet.append(["respondent_id", "submitted_at", "lq1", "lq2", "note", "took", "flag"])
+    rows = [
+        ["E1", dt.datetime(2026, 3, 1, 9, 30), 4, 3.0, "ok", dt.timedelta(minutes=7), True],
+        ["E2", dt.datetime(2026, 3, 2, 17, 5, 12), 5, 2.5, None, dt.timedelta(seconds=50), False],
+        ["00123", dt.date(2026, 3, 3), None, 1, dt.time(8, 15), None, None],
+    ]
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_xlsx_engines_give_the_same_results(tmp_path, monkeypatch):
+    """python-calamine (fast) and openpyxl (fallback) read every XLSX case alike."""
+    pytest.importorskip("python_calamine")
+    from satisfaction.io import _xlsx
+
+    corrupt = tmp_path / "corrupt.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    files = sorted(BAD.glob("*.xlsx")) + [_typed_workbook(tmp_path / "typed.xlsx"), corrupt]
+    options = [
+        {},
+        {"instrument": INST},
+        {"instrument": INST, "missing": "ignore", "unknown": "keep"},
+        {"sheet": 0},
+        {"sheet": 1},
+        {"sheet": "responses"},
+        {"items": ["lq1", "lq2"]},
+    ]
+    assert _xlsx._xlsx_engine() == "calamine"
+    fast = {(f.name, i): _read_outcome(f, **o) for f in files for i, o in enumerate(options)}
+    monkeypatch.setattr(_xlsx, "_xlsx_engine", lambda: "openpyxl")
+    for (name, i), got in fast.items():
+        want = _read_outcome(BAD / name if (BAD / name).exists() else tmp_path / name, **options[i])
+        assert got[0] == want[0], (name, options[i], got, want)
+        if got[0] == "error":
+            assert got[1] == want[1], (name, options[i])
+            continue
+        pd.testing.assert_frame_equal(got[1], want[1], check_exact=True, obj=f"{name} {options[i]}")
+        assert got[2:] == want[2:], (name, options[i])
+    assert fast[("typed.xlsx", 0)][0] == "ok" and fast[("corrupt.xlsx", 0)][0] == "error"
+    assert str(fast[("typed.xlsx", 0)][2]["submitted_at"]).startswith("datetime64")

@@ -9,18 +9,37 @@ import pandas as pd
 from ._common import META_COLUMNS, _fail, _key
 from ._sniff import _looks_like_data
 
-__all__ = ["_read_xlsx"]
+__all__ = ["_read_xlsx", "_xlsx_engine"]
 
 
-def _read_xlsx(path: Path, instrument, sheet, items_hint):
+def _xlsx_engine() -> str:
+    """``"calamine"`` when python-calamine is installed (about 10x faster), else ``"openpyxl"``."""
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
+        import python_calamine  # noqa: F401
+    except ImportError:
+        return "openpyxl"
+    return "calamine"
+
+
+def _open_book(path: Path) -> pd.ExcelFile:
+    """The workbook, opened with calamine when it can; openpyxl otherwise and for its errors."""
+    if _xlsx_engine() == "calamine":
+        try:
+            return pd.ExcelFile(path, engine="calamine")
+        except Exception:  # openpyxl opens it again and words the error as before
+            pass
+    try:
+        return pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # zip or XML errors from openpyxl
         raise _fail(
             path,
             f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc})",
             "open it in Excel and save it again as .xlsx",
         ) from None
+
+
+def _read_xlsx(path: Path, instrument, sheet, items_hint):
+    book = _open_book(path)
     notes: list[str] = []
     with book:
         sheets = list(book.sheet_names)
