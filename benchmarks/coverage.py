@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from satisfaction.sem.bootstrap import _batched_ml, _chol_inverse, _RamGradient
+from satisfaction.sem.batched import batched_ml, chol_inverse, expected_information_batch
 from satisfaction.sem.estimators import fit_ml
 from satisfaction.sem.model import Model
 from satisfaction.sem.montecarlo import evaluate_definitions
@@ -113,10 +113,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     S = np.einsum("rni,rnj->rij", xc, xc) / n
     if args.estimator == "ML":
         theta0 = fit_ml(model, S[0], n).theta
-        thetas, conv, iters = _batched_ml(model, S, None, theta0, None, tol=1e-9)
-        rg = _RamGradient(model)
-        rg.evaluate(thetas, S, None, None, want_grad=False)
-        _, inv_info, ok = _chol_inverse(rg.information())
+        thetas, conv, iters = batched_ml(model, S, None, theta0, None, tol=1e-9)
+        _, inv_info, ok = chol_inverse(expected_information_batch(model, thetas))
         vcov = inv_info / n  # lavaan: expected information, divisor N for ML
     else:
         from satisfaction.sem.ordinal import fit_dwls

@@ -16,8 +16,10 @@ at the current Sigma; GLS: the same at S; ULS: the identity), so one update,
 is Fisher scoring for ML and Gauss-Newton for GLS/ULS (``Delta`` is the
 Jacobian of vech(Sigma); the mean part adds ``Delta_mu' W_mu Delta_mu``). The
 step length ``alpha`` is halved until F decreases and Sigma stays positive
-definite. :func:`batched_fit_ml` runs the same iteration on B samples at once
-(numpy batched linear algebra), which is what makes the bootstrap fast.
+definite. :func:`batched_fit_ml` fits B samples at once (numpy batched linear
+algebra), which is what makes the bootstrap fast: ML by the closed-form batched
+scoring / L-BFGS solver of :mod:`satisfaction.sem.batched`, GLS and ULS by the
+iteration above vectorised over the batch.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SEMError
+from .batched import batched_ml
 from .model import Model, vech, vech_indices
 
 __all__ = [
@@ -587,6 +590,14 @@ def batched_fit_ml(
     thetas : ndarray (B, q)
     converged : ndarray (B,) of bool
 
+    Notes
+    -----
+    ML: :func:`satisfaction.sem.batched.batched_ml` (one Fisher-scoring step with the
+    information at the start, one with each sample's own information, then L-BFGS, with
+    the gradient and information in closed form for all B at once). GLS and ULS:
+    Gauss-Newton steps, then BFGS updates, vectorised over the batch. Converged samples
+    leave the batch; convergence means the largest step is below ``tol * (1 + max|theta|)``.
+
     Examples
     --------
     >>> from semopy.examples import political_democracy
@@ -616,6 +627,9 @@ def batched_fit_ml(
         exo = np.stack(
             [model.exo_values(S_batch[i], None if mean_b is None else mean_b[i]) for i in range(b)]
         )
+    if est == "ML":
+        th, conv, _ = batched_ml(model, S_batch, mean_b, theta0, exo, tol=tol, max_iter=max_iter)
+        return th, conv
     th, conv, _, _ = _iterate(
         model, thetas, S_batch, mean_b, n, est, tol=tol, max_iter=max_iter, exo=exo
     )
