@@ -202,6 +202,32 @@ def _batched_inverse(sigma: np.ndarray, obs: np.ndarray):
     return inv, logdet
 
 
+def _pattern_inverses(sigma: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    """:func:`_batched_inverse` where every block must be positive definite (else SEMError)."""
+    inv, _ = _batched_inverse(sigma, obs)
+    if inv is None:
+        raise SEMError(
+            "the model-implied covariance matrix is not positive definite for a pattern "
+            "of missing values; check the model or give better starting values."
+        )
+    return inv
+
+
+def _vech_positions(p: int, offset: int = 0) -> np.ndarray:
+    """(p, p) map from a matrix entry (either triangle) to its position in vech, plus offset."""
+    r, c = _vech_pairs(p)
+    pos = np.zeros((p, p), dtype=int)
+    pos[r, c] = offset + np.arange(len(r))
+    pos[c, r] = offset + np.arange(len(r))
+    return pos
+
+
+def _vech_gradient(g_sig: np.ndarray) -> np.ndarray:
+    """Gradient w.r.t. vech(Sigma) from the symmetric-matrix gradient (off-diagonals twice)."""
+    r, c = _vech_pairs(g_sig.shape[0])
+    return g_sig[r, c] * np.where(r == c, 1.0, 2.0)
+
+
 def fiml_loglik(sigma: np.ndarray, mu: np.ndarray, patterns: MissingPatterns) -> float:
     """Log-likelihood of incomplete multivariate normal data (sum over cases).
 
@@ -245,12 +271,7 @@ def _moment_gradient(sigma, mu, patterns):
     g_sig = np.zeros(p * p)
     g_mu = np.zeros(p)
     for obs, nk, means, covs in patterns.groups:
-        inv, _ = _batched_inverse(sigma, obs)
-        if inv is None:
-            raise SEMError(
-                "the model-implied covariance matrix is not positive definite for a pattern "
-                "of missing values; check the model or give better starting values."
-            )
+        inv = _pattern_inverses(sigma, obs)
         e = np.einsum("gij,gj->gi", inv, means - mu[obs])
         a = inv @ covs @ inv + e[:, :, None] * e[:, None, :] - inv
         a *= 0.5 * nk[:, None, None]
@@ -263,20 +284,12 @@ def _moment_gradient(sigma, mu, patterns):
 def _expected_weights(sigma, patterns):
     """Sum over patterns of the embedded expected information of (mu, vech Sigma)."""
     p = sigma.shape[0]
-    r, c = _vech_pairs(p)
-    ps = len(r)
-    pos = np.zeros((p, p), dtype=int)
-    pos[r, c] = np.arange(ps)
-    pos[c, r] = np.arange(ps)
+    ps = p * (p + 1) // 2
+    pos = _vech_positions(p)
     w_sig = np.zeros(ps * ps)
     w_mu = np.zeros(p * p)
     for obs, nk, _, _ in patterns.groups:
-        inv, _ = _batched_inverse(sigma, obs)
-        if inv is None:
-            raise SEMError(
-                "the model-implied covariance matrix is not positive definite for a pattern "
-                "of missing values; check the model or give better starting values."
-            )
+        inv = _pattern_inverses(sigma, obs)
         lr, lc = _vech_pairs(obs.shape[1])
         w = (
             inv[:, lr[:, None], lr[None, :]] * inv[:, lc[:, None], lc[None, :]]
@@ -320,20 +333,11 @@ def _moment_information(sigma, mu, patterns) -> np.ndarray:
     ``I_sigma,sigma = n/2 D'(-(P x P) + (Q x P) + (P x Q)) D``.
     """
     p = sigma.shape[0]
-    r, c = _vech_pairs(p)
-    ps = len(r)
-    pos = np.zeros((p, p), dtype=int)
-    pos[r, c] = p + np.arange(ps)
-    pos[c, r] = p + np.arange(ps)
-    dim = p + ps
+    pos = _vech_positions(p, offset=p)
+    dim = p + p * (p + 1) // 2
     info = np.zeros(dim * dim)
     for obs, nk, means, covs in patterns.groups:
-        inv, _ = _batched_inverse(sigma, obs)
-        if inv is None:
-            raise SEMError(
-                "the model-implied covariance matrix is not positive definite for a pattern "
-                "of missing values; check the model or give better starting values."
-            )
+        inv = _pattern_inverses(sigma, obs)
         k = obs.shape[1]
         lr, lc = _vech_pairs(k)
         d = means - mu[obs]
@@ -363,13 +367,11 @@ def _observed_information(model, theta, pat, h: float = 1e-6) -> np.ndarray:
     """
     theta = np.asarray(theta, dtype=float)
     sigma, mu = model.implied(theta)
-    p = sigma.shape[0]
-    r, c = _vech_pairs(p)
     jac_s, jac_m = model.jacobian(theta)
     delta = np.vstack([jac_m, jac_s])
     info = delta.T @ _moment_information(sigma, mu, pat) @ delta
     g_sig, g_mu = _moment_gradient(sigma, mu, pat)
-    g = np.concatenate([g_mu, g_sig[r, c] * np.where(r == c, 1.0, 2.0)])
+    g = np.concatenate([g_mu, _vech_gradient(g_sig)])
     q = theta.size
     steps = np.concatenate([np.eye(q) * s for s in (-2 * h, -h, h, 2 * h)])
     thetas = theta[None, :] + steps
@@ -382,6 +384,17 @@ def _observed_information(model, theta, pat, h: float = 1e-6) -> np.ndarray:
     second = (gj[0] - 8 * gj[1] + 8 * gj[2] - gj[3]) / (12 * h)
     info -= 0.5 * (second + second.T)
     return 0.5 * (info + info.T)
+
+
+def _inverse_observed_information(model, theta, pat) -> np.ndarray:
+    """Inverse of :func:`_observed_information` (SEMError if it is singular)."""
+    try:
+        return np.linalg.inv(_observed_information(model, theta, pat))
+    except np.linalg.LinAlgError as exc:
+        raise SEMError(
+            "the observed information matrix is singular, so standard errors cannot be "
+            "computed; check the model's identification."
+        ) from exc
 
 
 def _require_meanstructure(model: Any) -> None:
@@ -589,9 +602,7 @@ def _theta_gradient(model, theta, pat):
     sigma, mu = model.implied(theta)
     g_sig, g_mu = _moment_gradient(sigma, mu, pat)
     jac_s, jac_m = model.jacobian(theta)
-    r, c = _vech_pairs(sigma.shape[0])
-    gv = g_sig[r, c] * np.where(r == c, 1.0, 2.0)
-    return jac_s.T @ gv + jac_m.T @ g_mu
+    return jac_s.T @ _vech_gradient(g_sig) + jac_m.T @ g_mu
 
 
 def _loglik_theta(model, theta, pat) -> float:
@@ -751,14 +762,7 @@ def fiml_vcov(
     """
     _require_meanstructure(model)
     pat = _patterns_for(model, data)
-    theta = np.asarray(theta, dtype=float)
-    try:
-        return np.linalg.inv(_observed_information(model, theta, pat))
-    except np.linalg.LinAlgError as exc:
-        raise SEMError(
-            "the observed information matrix is singular, so standard errors cannot be "
-            "computed; check the model's identification."
-        ) from exc
+    return _inverse_observed_information(model, np.asarray(theta, dtype=float), pat)
 
 
 def _srmr_bentler(sigma, mu, s, m) -> tuple[float, float]:
@@ -781,6 +785,12 @@ def _independence_logl(pat: MissingPatterns) -> float:
         var = v.var()
         total += -0.5 * len(v) * (_LOG2PI + np.log(var) + 1.0)
     return float(total)
+
+
+def _independence_theta(pat: MissingPatterns) -> np.ndarray:
+    """FIML estimates of the independence model: available-case means and variances."""
+    xm = np.nanmean(pat.x, axis=0)
+    return np.r_[xm, np.nanmean((pat.x - xm) ** 2, axis=0)]
 
 
 def _fiml_corrected(
@@ -824,9 +834,7 @@ def _fiml_corrected(
     if df <= 0:
         return {}
     xx3, k = part(model, np.asarray(theta, dtype=float))
-    base = _FimlIndependence(p)
-    xm = np.nanmean(pat.x, axis=0)
-    xx3_b, k_b = part(base, np.r_[xm, np.nanmean((pat.x - xm) ** 2, axis=0)])
+    xx3_b, k_b = part(_FimlIndependence(p), _independence_theta(pat))
     df_b = p * (p - 1) // 2
     c, c_b = k / df, k_b / df_b
     lo, hi = _rmsea_ci(xx3 / c, df, n, 0.90, c_hat=c)
@@ -1000,11 +1008,8 @@ class _FimlIndependence:
 def _casewise_moment_scores(sigma, mu, pat: MissingPatterns) -> np.ndarray:
     """Scores of each case's log-likelihood w.r.t. (mu, vech Sigma), shape (n, p + p*)."""
     p = sigma.shape[0]
-    r, c = _vech_pairs(p)
-    pos = np.zeros((p, p), dtype=int)
-    pos[r, c] = np.arange(len(r))
-    pos[c, r] = np.arange(len(r))
-    out = np.zeros((pat.n, p + len(r)))
+    pos = _vech_positions(p)
+    out = np.zeros((pat.n, p + p * (p + 1) // 2))
     for o, rows in zip(pat.observed, pat.rows, strict=True):
         inv = np.linalg.inv(sigma[np.ix_(o, o)])
         e = (pat.x[np.ix_(rows, o)] - mu[o]) @ inv
@@ -1018,13 +1023,7 @@ def _casewise_moment_scores(sigma, mu, pat: MissingPatterns) -> np.ndarray:
 def _sandwich_parts(model, theta, pat):
     """(H^-1 of minus the total log-likelihood, total first-order information B0)."""
     theta = np.asarray(theta, dtype=float)
-    try:
-        h_inv = np.linalg.inv(_observed_information(model, theta, pat))
-    except np.linalg.LinAlgError as exc:
-        raise SEMError(
-            "the observed information matrix is singular, so standard errors cannot be "
-            "computed; check the model's identification."
-        ) from exc
+    h_inv = _inverse_observed_information(model, theta, pat)
     sigma, mu = model.implied(theta)
     jac_s, jac_m = model.jacobian(theta)
     scores = _casewise_moment_scores(sigma, mu, pat) @ np.vstack([jac_m, jac_s])
@@ -1106,10 +1105,7 @@ def fiml_robust(
     trace_h1 = float(np.sum(b1 * a1_inv))
     trace = trace_h1 - float(np.sum(b0 * h_inv))
 
-    base = _FimlIndependence(p)
-    xm = np.nanmean(pat.x, axis=0)
-    theta_b = np.r_[xm, np.nanmean((pat.x - xm) ** 2, axis=0)]
-    hb_inv, bb = _sandwich_parts(base, theta_b, pat)
+    hb_inv, bb = _sandwich_parts(_FimlIndependence(p), _independence_theta(pat), pat)
     trace_b = trace_h1 - float(np.sum(bb * hb_inv))
 
     fm = fiml_fit_measures(model, theta, pat, level=level)
@@ -1171,65 +1167,26 @@ def fiml_modindices(result: Any, data: pd.DataFrame | np.ndarray) -> pd.DataFram
     >>> list(mi.columns)
     ['lhs', 'op', 'rhs', 'mi', 'epc', 'sepc_lv', 'sepc_all']
     """
-    from .modindices import _entry_jacobian, candidates
-    from .standardize import standardize_rows
+    from .modindices import (
+        _candidate_entries,
+        _entry_jacobian,
+        _information_blocks,
+        _mi_table,
+        _score_test,
+        candidates,
+    )
 
     model = result.model
     theta = np.asarray(result.theta, dtype=float)
     pat = _patterns_for(model, data)
     n = pat.n
     cands = candidates(model)
-    index = {v: i for i, v in enumerate(list(model.observed) + list(model.latent))}
-    entries = []
-    for lhs, op, rhs, _ in cands:
-        if op == "=~":
-            entries.append((0, index[rhs], index[lhs]))
-        elif op == "~":
-            entries.append((0, index[lhs], index[rhs]))
-        elif op == "~~":
-            entries.append((1, index[lhs], index[rhs]))
-        else:
-            entries.append((2, index[lhs], index[lhs]))
     sigma, mu = model.implied(theta)
     jm_s, jm_m = model.jacobian(theta)
-    je_s, je_m = _entry_jacobian(model, theta, entries)
+    je_s, je_m = _entry_jacobian(model, theta, _candidate_entries(model, cands))
     w_sig, w_mu = _expected_weights(sigma, pat)
-    w_sig, w_mu = w_sig / n, w_mu / n
+    i_mm, i_em, i_ee = _information_blocks(jm_s, je_s, w_sig / n, jm_m, je_m, w_mu / n)
     g_sig, g_mu = _moment_gradient(sigma, mu, pat)
-    r, c = _vech_pairs(sigma.shape[0])
-    g_vech = g_sig[r, c] * np.where(r == c, 1.0, 2.0) / n
-    i_mm = jm_s.T @ w_sig @ jm_s + jm_m.T @ w_mu @ jm_m
-    i_em = je_s.T @ w_sig @ jm_s + je_m.T @ w_mu @ jm_m
-    i_ee = je_s.T @ w_sig @ je_s + je_m.T @ w_mu @ je_m
-    grad = je_s.T @ g_vech + je_m.T @ (g_mu / n)
-    v = np.diag(i_ee) - np.einsum("ij,jk,ik->i", i_em, np.linalg.pinv(i_mm), i_em)
-    v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mi = n * grad**2 / v
-        epc = grad / v
-    lhs = np.array([c_[0] for c_ in cands], dtype=object)
-    op = np.array([c_[1] for c_ in cands], dtype=object)
-    rhs = np.array([c_[2] for c_ in cands], dtype=object)
-    est_rows = result.estimates
-    base = est_rows[est_rows["op"] != ":="]
-    var_rows = base[(base["op"] == "~~") & (base["lhs"] == base["rhs"])]
-    rv = {row.lhs: np.sqrt(abs(row.est)) for row in var_rows.itertuples()}
-    epc_abs = np.abs(epc)
-    for k in range(len(cands)):  # lavaan: a variance's EPC is replaced by its estimate
-        if op[k] == "~~" and lhs[k] == rhs[k] and lhs[k] in rv:
-            epc_abs[k] = rv[lhs[k]] ** 2
-    small = (op == "~~") & (lhs == rhs) & (epc_abs < np.sqrt(np.finfo(float).eps))
-    s_lv, s_all = standardize_rows(model, theta, lhs, op, rhs, epc_abs, rv)
-    sign = np.sign(epc)
-    out = pd.DataFrame(
-        {
-            "lhs": lhs.astype(str),
-            "op": op.astype(str),
-            "rhs": rhs.astype(str),
-            "mi": mi,
-            "epc": epc,
-            "sepc_lv": np.where(small, 0.0, sign * s_lv),
-            "sepc_all": np.where(small, 0.0, sign * s_all),
-        }
-    )
-    return out[np.isfinite(out["mi"])].reset_index(drop=True)
+    grad = je_s.T @ (_vech_gradient(g_sig) / n) + je_m.T @ (g_mu / n)
+    mi, epc = _score_test(i_mm, i_em, i_ee, grad, n)
+    return _mi_table(result, cands, mi, epc)

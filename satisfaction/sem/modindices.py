@@ -109,6 +109,83 @@ def _entry_jacobian(model: Model, theta, entries):
     return js, jm
 
 
+def _candidate_entries(model: Model, cands) -> list[tuple[int, int, int]]:
+    """RAM positions ``(matrix, row, col)`` of the candidates (0: A, 1: S, 2: M)."""
+    index = {v: i for i, v in enumerate(list(model.observed) + list(model.latent))}
+    entries = []
+    for lhs, op, rhs, _ in cands:
+        if op == "=~":
+            entries.append((0, index[rhs], index[lhs]))
+        elif op == "~":
+            entries.append((0, index[lhs], index[rhs]))
+        elif op == "~~":
+            entries.append((1, index[lhs], index[rhs]))
+        else:
+            entries.append((2, index[lhs], index[lhs]))
+    return entries
+
+
+def _information_blocks(jm_s, je_s, w, jm_m=None, je_m=None, wmu=None):
+    """Blocks ``(I_mm, I_em, I_ee)`` of ``J' W J`` for the model's (m) and the released (e)
+    parameters; the mean part ``J_mu' W_mu J_mu`` is added when ``wmu`` is given."""
+
+    def quad(a_s, a_m, b_s, b_m):
+        out = a_s.T @ w @ b_s
+        if wmu is not None:
+            out = out + a_m.T @ wmu @ b_m
+        return out
+
+    return (
+        quad(jm_s, jm_m, jm_s, jm_m),
+        quad(je_s, je_m, jm_s, jm_m),
+        quad(je_s, je_m, je_s, je_m),
+    )
+
+
+def _score_test(i_mm, i_em, i_ee, grad, n):
+    """``mi = N g^2 / V`` and ``epc = g / V`` with ``V = I_ee - I_em I_mm^-1 I_me`` (diagonal);
+    ``g`` is the gradient of the log-likelihood per case (NaN where ``V < eps^(1/3)``)."""
+    v = np.diag(i_ee) - np.einsum("ij,jk,ik->i", i_em, np.linalg.pinv(i_mm), i_em)
+    v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return n * grad**2 / v, grad / v
+
+
+def _mi_table(result, cands, mi, epc, ov_x=()) -> pd.DataFrame:
+    """lavaan's modindices table with the standardised EPCs (``sepc_lv``, ``sepc_all``)."""
+    model = result.model
+    theta = np.asarray(result.theta, dtype=float)
+    lhs = np.array([c[0] for c in cands], dtype=object)
+    op = np.array([c[1] for c in cands], dtype=object)
+    rhs = np.array([c[2] for c in cands], dtype=object)
+    est_rows = result.estimates
+    base = est_rows[est_rows["op"] != ":="]
+    var_rows = base[(base["op"] == "~~") & (base["lhs"] == base["rhs"])]
+    rv = {r.lhs: np.sqrt(abs(r.est)) for r in var_rows.itertuples() if r.lhs not in ov_x}
+    epc_abs = np.abs(epc)
+    for k in range(len(cands)):
+        if op[k] == "~~" and lhs[k] == rhs[k]:
+            if lhs[k] in rv:  # lavaan: a variance's EPC is replaced by its estimate
+                epc_abs[k] = rv[lhs[k]] ** 2
+            elif lhs[k] in ov_x:  # fixed.x variances keep their (tiny) EPC
+                rv[lhs[k]] = np.sqrt(epc_abs[k])
+    small = (op == "~~") & (lhs == rhs) & (epc_abs < np.sqrt(np.finfo(float).eps))
+    s_lv, s_all = standardize_rows(model, theta, lhs, op, rhs, epc_abs, rv)
+    sign = np.sign(epc)
+    out = pd.DataFrame(
+        {
+            "lhs": lhs.astype(str),
+            "op": op.astype(str),
+            "rhs": rhs.astype(str),
+            "mi": mi,
+            "epc": epc,
+            "sepc_lv": np.where(small, 0.0, sign * s_lv),
+            "sepc_all": np.where(small, 0.0, sign * s_all),
+        }
+    )
+    return out[np.isfinite(out["mi"])].reset_index(drop=True)
+
+
 def modindices(result) -> pd.DataFrame:
     """Modification indices of a fitted model (lavaan's ``modindices(fit)``).
 
@@ -145,17 +222,7 @@ def modindices(result) -> pd.DataFrame:
             f"{', missing=' + repr(result.extra['missing']) if 'missing' in result.extra else ''})"
         )
     cands = candidates(model)
-    index = {v: i for i, v in enumerate(model.observed + model.latent)}
-    entries = []
-    for lhs, op, rhs, _ in cands:
-        if op == "=~":
-            entries.append((0, index[rhs], index[lhs]))
-        elif op == "~":
-            entries.append((0, index[lhs], index[rhs]))
-        elif op == "~~":
-            entries.append((1, index[lhs], index[rhs]))
-        else:
-            entries.append((2, index[lhs], index[lhs]))
+    entries = _candidate_entries(model, cands)
     sigma, mu = model.implied(theta)
     jm_s, jm_m = model.jacobian(theta)
     je_s, je_m = _entry_jacobian(model, theta, entries)
@@ -178,49 +245,14 @@ def modindices(result) -> pd.DataFrame:
             wmu = wmu.copy()
             wmu[xi, :] = 0.0
             wmu[:, xi] = 0.0
-    i_mm = jm_s.T @ w @ jm_s
-    i_em = je_s.T @ w @ jm_s
-    i_ee = je_s.T @ w @ je_s
     if model.meanstructure:
+        i_mm, i_em, i_ee = _information_blocks(jm_s, je_s, w, jm_m, je_m, wmu)
         d = np.asarray(mean) - mu
-        i_mm = i_mm + jm_m.T @ wmu @ jm_m
-        i_em = i_em + je_m.T @ wmu @ jm_m
-        i_ee = i_ee + je_m.T @ wmu @ je_m
         grad = grad - je_m.T @ wmu @ d
+    else:
+        i_mm, i_em, i_ee = _information_blocks(jm_s, je_s, w)
     if est_name != "ML":  # GLS/ULS: F carries (N-1)/N and the factor 2 of the quadratic form
         grad = grad * (n - 1) / n
-    v = np.diag(i_ee) - np.einsum("ij,jk,ik->i", i_em, np.linalg.pinv(i_mm), i_em)
-    v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
-    mi = n * grad**2 / v
-    epc = -grad / v
-    lhs = np.array([c[0] for c in cands], dtype=object)
-    op = np.array([c[1] for c in cands], dtype=object)
-    rhs = np.array([c[2] for c in cands], dtype=object)
-    est_rows = result.estimates
-    base = est_rows[est_rows["op"] != ":="]
-    var_rows = base[(base["op"] == "~~") & (base["lhs"] == base["rhs"])]
-    rv = {r.lhs: np.sqrt(abs(r.est)) for r in var_rows.itertuples() if r.lhs not in ov_x}
-    epc_abs = np.abs(epc)
-    for k in range(len(cands)):
-        if op[k] == "~~" and lhs[k] == rhs[k]:
-            if lhs[k] in rv:  # lavaan: a variance's EPC is replaced by its estimate
-                epc_abs[k] = rv[lhs[k]] ** 2
-            elif lhs[k] in ov_x:  # fixed.x variances keep their (tiny) EPC
-                rv[lhs[k]] = np.sqrt(epc_abs[k])
-    small = (op == "~~") & (lhs == rhs) & (epc_abs < np.sqrt(np.finfo(float).eps))
-    s_lv, s_all = standardize_rows(model, theta, lhs, op, rhs, epc_abs, rv)
-    sign = np.sign(epc)
-    sepc_lv = np.where(small, 0.0, sign * s_lv)
-    sepc_all = np.where(small, 0.0, sign * s_all)
-    out = pd.DataFrame(
-        {
-            "lhs": lhs.astype(str),
-            "op": op.astype(str),
-            "rhs": rhs.astype(str),
-            "mi": mi,
-            "epc": epc,
-            "sepc_lv": sepc_lv,
-            "sepc_all": sepc_all,
-        }
-    )
-    return out[np.isfinite(out["mi"])].reset_index(drop=True)
+    # grad is the derivative of the fit function F, i.e. minus that of the log-likelihood
+    mi, epc = _score_test(i_mm, i_em, i_ee, -grad, n)
+    return _mi_table(result, cands, mi, epc, ov_x)
