@@ -1,7 +1,7 @@
 """Our estimator against semopy's, on the model where semopy 2.3.11's ML point estimates are right.
 
 semopy stays the peer for syntax and point estimates of complete-data ML; its SEs after FIML,
-its robust SEs and its log-likelihood are known to be wrong (see sem/fiml.py and sem/robust.py),
+its robust SEs and its log-likelihood are known to be wrong (see sem/fiml/ and sem/robust.py),
 so only the estimates are compared here, to 0.5%: semopy's SLSQP stops early (dem60 ~~ dem60:
 3.9508 against lavaan's and ours 3.9560). lavaan parity (1e-3) is in tests/test_sem_parity_*.py.
 """

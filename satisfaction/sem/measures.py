@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .model import Model, vech
+from .standardize import total_variances
 
 __all__ = [
     "FIT_MEASURE_NAMES",
@@ -368,10 +369,8 @@ def r2(model: Model, theta: np.ndarray) -> pd.Series:
     >>> r2(m, np.array([1.0, 1.0, 1.0, 1.0])).tolist()
     [0.5, 0.5]
     """
-    a, s, _ = model.matrices(theta)
-    e = np.linalg.inv(np.eye(model.n_vars) - a)
-    total = np.einsum("ij,jk,ik->i", e, s, e)
-    resid = np.diag(s)
+    total = total_variances(model, theta)
+    resid = np.diag(model.matrices(theta)[1])
     indicators = set(model._rhs[model._op == "=~"])
     outcomes = set(model._lhs[model._op == "~"])
     names, values = [], []

@@ -518,12 +518,17 @@ class Model:
         array([[1.5, 2. ],
                [2. , 4.5]])
         """
-        sig, mu = self.implied_batch(
+        return self._single(self.implied_batch, theta, exo)
+
+    @staticmethod
+    def _single(batch_method, theta, exo):
+        """Run a ``*_batch(thetas, exo, with_mean=True)`` method for one parameter vector."""
+        first, second = batch_method(
             np.asarray(theta, float)[None, :],
             None if exo is None else np.asarray(exo)[None, :],
             with_mean=True,
         )
-        return sig[0], (None if mu is None else mu[0])
+        return first[0], (None if second is None else second[0])
 
     def implied_batch(
         self, thetas: np.ndarray, exo: np.ndarray | None = None, *, with_mean: bool = False
@@ -590,12 +595,7 @@ class Model:
         >>> dsigma[:, 0]  # d vech(Sigma) / d loading of b
         array([0., 1., 4.])
         """
-        js, jm = self.jacobian_batch(
-            np.asarray(theta, float)[None, :],
-            None if exo is None else np.asarray(exo)[None, :],
-            with_mean=True,
-        )
-        return js[0], (None if jm is None else jm[0])
+        return self._single(self.jacobian_batch, theta, exo)
 
     def jacobian_batch(
         self, thetas: np.ndarray, exo: np.ndarray | None = None, *, with_mean: bool = False
