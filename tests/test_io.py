@@ -85,6 +85,17 @@ def test_unknown_extension(tmp_path):
         sat.read_export(p, INST)
 
 
+def test_binary_extension_without_its_signature(tmp_path):
+    p = tmp_path / "answers.parquet"
+    p.write_text("respondent_id,lq1\nE1,4\n")
+    with pytest.raises(InputError, match=r"named \.parquet but is not a Parquet file"):
+        sat.read_export(p, INST)
+    p = tmp_path / "answers.xlsm"
+    p.write_text("respondent_id,lq1\nE1,4\n")
+    with pytest.raises(InputError, match=r"named \.xlsx but is not an Excel workbook"):
+        sat.read_export(p, INST)
+
+
 def test_bad_options():
     with pytest.raises(InputError, match="unknown="):
         sat.read_export(BAD / "semicolon_cp1252.csv", INST, unknown="drop")

@@ -80,6 +80,30 @@ def _log(
     )
 
 
+def _missing_log(
+    data: pd.DataFrame,
+    pos: np.ndarray,
+    column: Any,
+    old: Any,
+    rule: str,
+    reason: str,
+    *,
+    id_col: str | None,
+) -> pd.DataFrame:
+    """A log block for the values at positions ``pos`` of ``column`` that were set missing."""
+    return _log(
+        data,
+        pos,
+        id_col=id_col,
+        column=column,
+        old=old,
+        new=None,
+        rule=rule,
+        action="set_missing",
+        reason=reason,
+    )
+
+
 def _column_log(column: str, old: str, new: str, rule: str, reason: str) -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -17,7 +17,7 @@ from ._base import (
     _dk_keys,
     _factorize,
     _is_numeric,
-    _log,
+    _missing_log,
     _number,
     _numeric_or_fail,
     _source,
@@ -119,16 +119,8 @@ def dont_know_to_missing(
                 out[col] = s.mask(mask)
             old = _codes_text(cats, codes_[pos])
         logs.append(
-            _log(
-                data,
-                pos,
-                id_col=id_col,
-                column=col,
-                old=old,
-                new=None,
-                rule="dont_know",
-                action="set_missing",
-                reason="don't-know answer set to missing",
+            _missing_log(
+                data, pos, col, old, "dont_know", "don't-know answer set to missing", id_col=id_col
             )
         )
     return out, _concat_logs(logs)
@@ -299,16 +291,8 @@ def recode_labels(
             pos = np.flatnonzero(code_kind == k)
             if len(pos):
                 logs.append(
-                    _log(
-                        data,
-                        pos,
-                        id_col=id_col,
-                        column=col,
-                        old=_codes_text(cats, codes[pos]),
-                        new=None,
-                        rule=rule,
-                        action="set_missing",
-                        reason=reason,
+                    _missing_log(
+                        data, pos, col, _codes_text(cats, codes[pos]), rule, reason, id_col=id_col
                     )
                 )
     return out, _concat_logs(logs)
@@ -368,16 +352,14 @@ def check_range(
         out[col] = new
         old = np.array([f"{x:g}" for x in v[pos]], dtype=object)
         logs.append(
-            _log(
+            _missing_log(
                 data,
                 pos,
+                col,
+                old,
+                "out_of_range",
+                f"outside the scale {low}-{high} or not a scale point",
                 id_col=id_col,
-                column=col,
-                old=old,
-                new=None,
-                rule="out_of_range",
-                action="set_missing",
-                reason=f"outside the scale {low}-{high} or not a scale point",
             )
         )
     return out, _concat_logs(logs)

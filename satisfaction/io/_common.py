@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["META_COLUMNS", "_key", "_fail"]
+__all__ = ["META_COLUMNS", "_key", "_item_keys", "_fail"]
 
 #: Columns that are not items but that cleaning and linking use; matched like items.
 META_COLUMNS = ("respondent_id", "unit", "period", "submitted_at", "duration_s", "language")
@@ -16,6 +16,12 @@ META_COLUMNS = ("respondent_id", "unit", "period", "submitted_at", "duration_s",
 def _key(name: Any) -> str:
     """Column-name key for matching: whitespace dropped, case folded."""
     return "".join(str(name).split()).casefold()
+
+
+def _item_keys(instrument: Any, items: Any) -> set[str]:
+    """Keys of the expected item columns: the instrument's items and the ``items=`` asked for."""
+    ids = instrument.item_ids if instrument is not None else ()
+    return {_key(i) for i in (*ids, *(items or ()))}
 
 
 def _fail(path: Path, what: str, fix: str, *, row: int | None = None, column: Any = None):

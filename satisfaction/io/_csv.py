@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ._common import META_COLUMNS, _fail, _key
+from ._common import META_COLUMNS, _fail, _item_keys, _key
 from ._sniff import (
     _DECIMAL_COMMA,
     _NUMBER,
@@ -108,10 +108,7 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
     columns_sample = {
         i: [r[i].strip() for r in data_rows if i < len(r)] for i in range(len(raw_names))
     }
-    item_keys = set()
-    if instrument is not None:
-        item_keys = {_key(i) for i in instrument.item_ids}
-    item_keys |= {_key(i) for i in items_hint or ()}
+    item_keys = _item_keys(instrument, items_hint)
     dict_type = pa.dictionary(pa.int32(), pa.string())
     types: dict[str, Any] = {}
     for i, name in enumerate(raw_names):

@@ -40,6 +40,21 @@ _MAGIC = {
     b"\xd0\xcf\x11\xe0": ("an old Excel .xls file", "open it in Excel and save it as .xlsx or CSV"),
     b"%PDF": ("a PDF document", "export the survey data as CSV, XLSX or Parquet instead"),
 }
+#: Binary formats named by their extension: (extensions, first bytes, error, fix).
+_SIGNED = {
+    "xlsx": (
+        _XLSX_SUFFIXES,
+        b"PK\x03\x04",
+        "is named .xlsx but is not an Excel workbook (no ZIP signature)",
+        "open it in Excel and save it again as .xlsx, or rename it to .csv if it is text",
+    ),
+    "parquet": (
+        _PARQUET_SUFFIXES,
+        b"PAR1",
+        "is named .parquet but is not a Parquet file",
+        "write it again with DataFrame.to_parquet, or rename it to its real type",
+    ),
+}
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _SEP_LINE = re.compile(r'^"?sep=(.)"?\s*$', flags=re.IGNORECASE)
@@ -52,22 +67,11 @@ def _detect_format(path: Path, head: bytes, fmt: str | None) -> str:
             raise _fail(path, f"format={fmt!r} is not supported", "use 'csv', 'xlsx' or 'parquet'")
         return fmt
     suffix = path.suffix.lower()
-    if suffix in _XLSX_SUFFIXES:
-        if not head.startswith(b"PK\x03\x04"):
-            raise _fail(
-                path,
-                "is named .xlsx but is not an Excel workbook (no ZIP signature)",
-                "open it in Excel and save it again as .xlsx, or rename it to .csv if it is text",
-            )
-        return "xlsx"
-    if suffix in _PARQUET_SUFFIXES:
-        if not head.startswith(b"PAR1"):
-            raise _fail(
-                path,
-                "is named .parquet but is not a Parquet file",
-                "write it again with DataFrame.to_parquet, or rename it to its real type",
-            )
-        return "parquet"
+    for binary, (suffixes, magic, what, fix) in _SIGNED.items():
+        if suffix in suffixes:
+            if not head.startswith(magic):
+                raise _fail(path, what, fix)
+            return binary
     if suffix == ".xls":
         raise _fail(
             path,

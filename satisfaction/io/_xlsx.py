@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import META_COLUMNS, _fail, _key
+from ._common import META_COLUMNS, _fail, _item_keys, _key
 from ._sniff import _looks_like_data
 
 __all__ = ["_read_xlsx", "_xlsx_engine"]
@@ -43,8 +43,7 @@ def _read_xlsx(path: Path, instrument, sheet, items_hint):
     notes: list[str] = []
     with book:
         sheets = list(book.sheet_names)
-        wanted = {_key(i) for i in (instrument.item_ids if instrument is not None else ())}
-        wanted |= {_key(i) for i in items_hint or ()}
+        wanted = _item_keys(instrument, items_hint)
 
         def header_of(name):
             top = pd.read_excel(book, sheet_name=name, header=None, nrows=1)
