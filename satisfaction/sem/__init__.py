@@ -4,17 +4,21 @@
 lavaan syntax; :class:`SEMResult` holds lavaan-named tables; :func:`compare`
 tests nested models; :func:`chain_model` writes the LQ -> EX -> REP -> CSAT
 chain for an instrument; :func:`monte_carlo_ci` gives Monte Carlo intervals of
-defined effects.
+defined effects (:func:`evaluate_definitions` evaluates ``:=`` expressions);
+:func:`bootstrap` and :func:`bootstrap_ci` give bootstrap intervals;
+:func:`polychoric` and :func:`fit_dwls` handle ordinal items.
 """
 
 from __future__ import annotations
 
+from .bootstrap import BootstrapResult, bootstrap, bootstrap_ci
 from .builders import chain_model
 from .compare import compare
 from .estimators import Estimation, batched_fit_ml, expected_information, fit_ml
 from .fit import fit
 from .model import Model, duplication_matrix, vech, vech_indices
-from .montecarlo import monte_carlo_ci
+from .montecarlo import evaluate_definitions, monte_carlo_ci
+from .ordinal import Polychoric, fit_dwls, polychoric
 from .result import SEMResult
 
 __all__ = [
@@ -31,4 +35,11 @@ __all__ = [
     "vech",
     "vech_indices",
     "duplication_matrix",
+    "evaluate_definitions",
+    "bootstrap",
+    "BootstrapResult",
+    "bootstrap_ci",
+    "polychoric",
+    "Polychoric",
+    "fit_dwls",
 ]

@@ -13,7 +13,7 @@ thresholds and correlations from casewise scores (lavaan's ``muthen1984``), and 
 in lavaan's default "delta" parameterisation. semopy's ``hetcor`` is not used (it fails on
 DataFrames and relies on a SciPy routine removed in SciPy 1.16).
 
-Modules: :mod:`.bivariate` (bivariate normal CDF and density), :mod:`.polychoric`
+Modules: :mod:`.bivariate` (bivariate normal CDF and density), :mod:`.correlations`
 (thresholds, polychoric correlations and their asymptotic covariance), :mod:`.dwls`
 (:func:`fit_dwls`).
 """
@@ -21,8 +21,8 @@ Modules: :mod:`.bivariate` (bivariate normal CDF and density), :mod:`.polychoric
 from __future__ import annotations
 
 from .bivariate import bivariate_normal_cdf, bivariate_normal_pdf
+from .correlations import Polychoric, polychoric
 from .dwls import fit_dwls
-from .polychoric import Polychoric, polychoric
 
 __all__ = [
     "Polychoric",

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ...errors import SEMError
 from ..estimators import Estimation
-from .polychoric import Polychoric, polychoric
+from .correlations import Polychoric, polychoric
 
 __all__ = ["fit_dwls"]
 
