@@ -277,6 +277,10 @@ def _solve(info, grad):
 def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scoring=3):
     """Vectorised minimisation over B samples; returns thetas, converged, iterations, f.
 
+    :func:`batched_fit_ml` uses it for GLS and ULS (ML batches go to
+    :func:`satisfaction.sem.batched.batched_ml`); :func:`_iterate_one` is its
+    single-sample form.
+
     The first ``n_scoring`` iterations are Fisher scoring / Gauss-Newton steps;
     then BFGS updates of the inverse of that information matrix take over
     (scoring alone converges only linearly when the model does not fit exactly).
