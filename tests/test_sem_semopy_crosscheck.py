@@ -32,7 +32,11 @@ def test_ml_estimates_agree_with_semopy_on_political_democracy():
         if match.empty and op == "~~":
             match = ours[(ours["lhs"] == rhs) & (ours["op"] == op) & (ours["rhs"] == lhs)]
         assert len(match) == 1, (lhs, op, rhs)
-        assert match["est"].iloc[0] == pytest.approx(float(row.Estimate), rel=5e-3, abs=2e-3), (lhs, op, rhs)
+        assert match["est"].iloc[0] == pytest.approx(float(row.Estimate), rel=5e-3, abs=2e-3), (
+            lhs,
+            op,
+            rhs,
+        )
         compared += 1
     assert compared == len(theirs) >= 30
     assert np.isfinite(ours["se"]).sum() >= 30

@@ -389,7 +389,9 @@ def exports(tmp_path_factory):
 def _read_cached(path: Path) -> pd.DataFrame:
     if path.suffix == ".csv":
         return pd.read_csv(path, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
-    return pd.read_excel(path, sheet_name="responses", dtype=str, keep_default_na=False)
+    return pd.read_excel(
+        path, sheet_name="responses", dtype=str, keep_default_na=False, engine="calamine"
+    )
 
 
 def _read_pulse(folder):
