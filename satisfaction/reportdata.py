@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import config
@@ -210,30 +209,41 @@ def trend(
 
     Quarters in which the unit (or organisation) had fewer than
     ``min_group_size`` respondents of a source show no value for that source.
+    For one unit, a quarter is also left blank wherever that quarter's unit
+    table (:func:`quarter_summary`) suppresses the unit to protect another one,
+    so a unit report never shows what the organisation report withholds.
 
     Returns
     -------
     DataFrame
         Long format: ``quarter, construct, value, n``.
     """
+    hidden: dict[str, set[str]] = {"employees": set(), "customers": set()}
+    if unit is not None:
+        for quarter in data.quarters:
+            row = quarter_summary(data, quarter, min_group_size=min_group_size)
+            row = row[row["unit"] == unit]
+            for source in hidden:
+                if row.empty or bool(row[f"{source}_suppressed"].iloc[0]):
+                    hidden[source].add(quarter)
     rows = []
-    for frame, constructs in ((data.employees, EMPLOYEE), (data.customers, CUSTOMER)):
+    sources = (("employees", data.employees, EMPLOYEE), ("customers", data.customers, CUSTOMER))
+    for source, frame, constructs in sources:
         part = frame if unit is None else frame[frame["unit"] == unit]
         agg = aggregate(part, list(constructs), by=["quarter"], respondent=KEY)
+        shown = (agg["n"] >= min_group_size) & ~agg["quarter"].isin(hidden[source])
         for construct in constructs:
-            value = agg[construct].where(agg["n"] >= min_group_size)
             rows.append(
                 pd.DataFrame(
                     {
                         "quarter": agg["quarter"],
                         "construct": construct,
-                        "value": value,
-                        "n": agg["n"],
+                        "value": agg[construct].where(shown),
+                        "n": agg["n"].where(shown),
                     }
                 )
             )
     out = pd.concat(rows, ignore_index=True)
-    out["n"] = out["n"].where(out["n"] >= min_group_size, np.nan)
     return out.sort_values(["construct", "quarter"]).reset_index(drop=True)
 
 

@@ -115,3 +115,45 @@ def test_quarterly_report_refuses_a_unit_below_the_threshold(tmp_path):
         quarterly_report(
             "2026Q3", out_dir=tmp_path, prepared_dir=tmp_path / "prep", units=["Helpdesk"]
         )
+
+
+def test_unit_trend_withholds_what_the_unit_table_suppresses():
+    """A unit hidden to protect a smaller one (complementary suppression) stays hidden in its own trend."""
+    sizes = {"A": 3, "B": 12, "C": 40}
+    rows = [
+        {
+            "respondent_key": f"{u}{i}",
+            "unit": u,
+            "period": "2026-01",
+            "quarter": "2026Q1",
+            "LQ": 3.0,
+            "EX": 3.0 + (u == "B"),
+            "enps": 7,
+        }
+        for u, n in sizes.items()
+        for i in range(n)
+    ]
+    employees = pd.DataFrame(rows)
+    customers = pd.DataFrame(
+        [
+            {
+                "respondent_key": f"c{u}{i}",
+                "unit": u,
+                "period": "2026Q1",
+                "quarter": "2026Q1",
+                "REP": 3.0,
+                "CSAT": 3.0,
+                "nps": 8,
+            }
+            for u in sizes
+            for i in range(20)
+        ]
+    )
+    data = ReportData(employees, customers, pd.DataFrame())
+    table = quarter_summary(data, "2026Q1").set_index("unit")
+    assert table.loc["B", "employees_suppressed"]  # complementary: protects A
+    b = trend(data, unit="B").set_index("construct")
+    assert b.loc[["LQ", "EX"], "value"].isna().all()
+    assert b.loc[["REP", "CSAT"], "value"].notna().all()
+    c = trend(data, unit="C").set_index("construct")
+    assert c.loc["EX", "value"] == 3.0
