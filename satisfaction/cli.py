@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .config import MIN_GROUP_SIZE
+
 __all__ = ["main"]
 
 
@@ -61,7 +63,11 @@ def simulate(out: str | None, seed: int) -> None:
 @click.option("--no-units", is_flag=True, help="Only the organisation report.")
 @click.option("--jobs", type=int, default=2, show_default=True, help="Notebooks run in parallel.")
 @click.option(
-    "--min-group-size", type=int, default=5, show_default=True, help="Anonymity threshold."
+    "--min-group-size",
+    type=int,
+    default=MIN_GROUP_SIZE,
+    show_default=True,
+    help="Anonymity threshold.",
 )
 def report(quarter, data_dir, out_dir, units, no_units, jobs, min_group_size) -> None:
     """Re-run the report notebooks for the organisation and each unit; render HTML."""
