@@ -1,7 +1,7 @@
 """Benchmark: 1,000 bootstrap resamples of Bollen's political democracy model vs lavaan.
 
 Fits the model of ``tests/reference/polidem_boot.json`` (with the defined indirect effect
-``ind := a*b``) and bootstraps it with ``satisfaction.sem.fit(..., se="bootstrap",
+``ind := a*b``) and bootstraps it with ``satisfaction.sem.fit_sem(..., se="bootstrap",
 bootstrap=1000)``. When ``Rscript`` with lavaan is installed, the same run times lavaan's
 ``sem(model, data, se = "bootstrap", bootstrap = 1000)`` in a subprocess (the fitting alone
 with ``system.time``, and the wall time including R's start-up), prints both and the ratio,
@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from satisfaction.sem.bootstrap import bootstrap
+from satisfaction.sem import bootstrap, fit_sem
 from satisfaction.sem.estimators import fit_ml
-from satisfaction.sem.fit import fit
 from satisfaction.sem.model import Model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,11 +106,11 @@ def main(argv: list[str] | None = None) -> dict:
 
     # --- ours: single fits --------------------------------------------------------------
     warnings.simplefilter("ignore")
-    fit(syntax, data)  # warm-up (imports, caches)
+    fit_sem(syntax, data)  # warm-up (imports, caches)
     single = []
     for _ in range(args.nfit):
         t0 = time.perf_counter()
-        fit(syntax, data)
+        fit_sem(syntax, data)
         single.append(time.perf_counter() - t0)
     model = Model.from_syntax(syntax, data.columns)
     S = np.cov(data[model.observed].T, bias=True)
@@ -122,7 +121,7 @@ def main(argv: list[str] | None = None) -> dict:
         core.append(time.perf_counter() - t0)
     ours_single = float(np.median(single))
     print(
-        f"ours   single fit (fit(): estimates, SEs, fit measures): median {ours_single * 1e3:.1f} ms"
+        f"ours   single fit (fit_sem(): estimates, SEs, fit measures): median {ours_single * 1e3:.1f} ms"
     )
     print(
         f"ours   single fit (estimation only, fit_ml):            median {np.median(core) * 1e3:.1f} ms"
@@ -132,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict:
     times, res = [], None
     for r in range(args.reps):
         t0 = time.perf_counter()
-        out_r = fit(syntax, data, se="bootstrap", bootstrap=args.B, seed=20260401 + r)
+        out_r = fit_sem(syntax, data, se="bootstrap", bootstrap=args.B, seed=20260401 + r)
         times.append(time.perf_counter() - t0)
         res = out_r if res is None else res  # report the run with lavaan's seed number
     core_times = []
@@ -144,7 +143,7 @@ def main(argv: list[str] | None = None) -> dict:
     boot = res.extra["bootstrap"] if hasattr(res, "extra") else None
     ind = res.estimates[res.estimates.lhs == "ind"].iloc[0]
     print(
-        f"ours   bootstrap B={args.B} (fit(..., se='bootstrap')): median {ours_boot:.3f} s "
+        f"ours   bootstrap B={args.B} (fit_sem(..., se='bootstrap')): median {ours_boot:.3f} s "
         f"over {args.reps} runs {[round(t, 3) for t in times]}"
     )
     print(
@@ -178,13 +177,15 @@ def main(argv: list[str] | None = None) -> dict:
         f"95% percentile CI [{lav['ind_lower']:.4f}, {lav['ind_upper']:.4f}]"
     )
     ratio = lav["boot_elapsed"] / ours_boot
-    print(f"\nbootstrap speed-up (lavaan fitting time / ours fit()): {ratio:.1f}x  (target >= 20x)")
+    print(
+        f"\nbootstrap speed-up (lavaan fitting time / ours fit_sem()): {ratio:.1f}x  (target >= 20x)"
+    )
     print(
         "bootstrap speed-up (lavaan fitting time / ours bootstrap()): "
         f"{lav['boot_elapsed'] / float(np.median(core_times)):.1f}x"
     )
     print(
-        f"single-fit speed-up (lavaan / ours fit()):       {lav['single_median'] / ours_single:.1f}x"
+        f"single-fit speed-up (lavaan / ours fit_sem()):       {lav['single_median'] / ours_single:.1f}x"
     )
     out.update({"lavaan": lav, "ratio": ratio})
     return out

@@ -1,4 +1,4 @@
-"""Benchmark: single-fit time of ``satisfaction.sem.fit`` against lavaan's, case by case.
+"""Benchmark: single-fit time of ``satisfaction.sem.fit_sem`` against lavaan's, case by case.
 
 For each reference case of ``tests/reference`` (Holzinger-Swineford CFA by ML and MLR,
 political democracy by ML, the chain with 10% missing values by FIML and the ordinal chain
@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from satisfaction.sem.fit import fit
+from satisfaction.sem import fit_sem
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference"
 
-#: (case, reference JSON, data file, keyword arguments of fit(), lavaan call)
+#: (case, reference JSON, data file, keyword arguments of fit_sem(), lavaan call)
 CASES = [
     ("HS CFA, ML", "hs_cfa_ml.json", "hs.csv", {}, "cfa(model, data = d)"),
     (
@@ -111,11 +111,11 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         kw = dict(kwargs)
         if kw.get("ordered") == "all":
             kw["ordered"] = list(data.columns)
-        fit(ref["syntax"], data, **kw)  # warm-up
+        fit_sem(ref["syntax"], data, **kw)  # warm-up
         times = []
         for _ in range(args.nfit):
             t0 = time.perf_counter()
-            fit(ref["syntax"], data, **kw)
+            fit_sem(ref["syntax"], data, **kw)
             times.append(time.perf_counter() - t0)
         ours = float(np.median(times))
         lav = (

@@ -12,7 +12,7 @@ Fisher-scoring / L-BFGS code, on R different data sets instead of R resamples); 
 errors come from the expected information (lavaan's default) and defined effects get
 delta-method SEs, i.e. Wald intervals as in lavaan's ``parameterEstimates()``; Monte Carlo
 intervals (Preacher & Selig) for the defined effects are reported too. ``--check k`` refits
-the first k replications with ``satisfaction.sem.fit()`` and verifies the batched estimates
+the first k replications with ``satisfaction.sem.fit_sem()`` and verifies the batched estimates
 and SEs agree. Target: 93-97% for every path and the indirect effect.
 
 With ``--estimator WLSMV`` the Likert answers are fitted by DWLS on polychoric correlations
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         default="ML",
         help="ML (batched, default) or WLSMV on the Likert answers (one fit per replication)",
     )
-    parser.add_argument("--check", type=int, default=3, help="replications refitted with fit()")
+    parser.add_argument("--check", type=int, default=3, help="replications refitted with fit_sem()")
     parser.add_argument("--seed", type=int, default=0, help="first seed (0)")
     parser.add_argument(
         "--mc-draws", type=int, default=2000, help="Monte Carlo draws per rep (2000)"
@@ -212,12 +212,12 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     )
 
     if args.check:
-        from satisfaction.sem.fit import fit
+        from satisfaction.sem import fit_sem
 
         worst_est = worst_se = 0.0
         for r in range(min(args.check, args.reps)):
             kw = {"ordered": obs} if args.estimator == "WLSMV" else {}
-            res = fit(first.model, samples[r].data, **kw)
+            res = fit_sem(first.model, samples[r].data, **kw)
             est = res.estimates
             free = model.partable.free.to_numpy()
             for k in np.flatnonzero(free > 0):
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                 worst_est = max(worst_est, abs(est.est.iat[k] - thetas[r, j]))
                 worst_se = max(worst_se, abs(est.se.iat[k] - se[r, j]))
         print(
-            f"check against fit() on {min(args.check, args.reps)} replications: "
+            f"check against fit_sem() on {min(args.check, args.reps)} replications: "
             f"max |est diff| {worst_est:.1e}, max |se diff| {worst_se:.1e}"
         )
     return table

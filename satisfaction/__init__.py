@@ -40,7 +40,7 @@ from .simulate import ChainSample, Organisation, chain_sample, organisation, wri
 # isort: split
 
 # --- io / clean -------------------------------------------------------------
-from .clean import (
+from .cleaning import (
     Cleaned,
     careless_metrics,
     check_range,
@@ -55,13 +55,12 @@ from .clean import (
 from .io import Export, ExportReport, read_export, write_processed
 
 # --- privacy / scales -------------------------------------------------------
+from .link import aggregate, to_quarter
 from .privacy import guard, pseudonymise, pseudonymise_frame, suppress
 from .scales import item_analysis, reliability, score
 
 # --- sem --------------------------------------------------------------------
-from .sem import SEMResult, chain_model, monte_carlo_ci
-from .sem import compare as compare_models
-from .sem import fit as fit_sem
+from .sem import SEMResult, chain_model, compare_models, fit_sem, monte_carlo_ci
 
 try:
     __version__ = version("satisfaction")
@@ -120,6 +119,9 @@ __all__ = [
     "score",
     "reliability",
     "item_analysis",
+    # aggregation
+    "aggregate",
+    "to_quarter",
     # sem
     "sem",
     "fit_sem",

@@ -382,16 +382,30 @@ def default_instrument() -> Instrument:
         "LQ",
         "Leadership quality",
         (
-            _it("lq1", "My supervisor values my expertise.", "Esihenkilöni arvostaa osaamistani.",
-                "Min chef värdesätter min kompetens."),
-            _it("lq2", "My supervisor listens to my ideas.", "Esihenkilöni kuuntelee ideoitani.",
-                "Min chef lyssnar på mina idéer."),
-            _it("lq3", "I can influence decisions about my work.",
+            _it(
+                "lq1",
+                "My supervisor values my expertise.",
+                "Esihenkilöni arvostaa osaamistani.",
+                "Min chef värdesätter min kompetens.",
+            ),
+            _it(
+                "lq2",
+                "My supervisor listens to my ideas.",
+                "Esihenkilöni kuuntelee ideoitani.",
+                "Min chef lyssnar på mina idéer.",
+            ),
+            _it(
+                "lq3",
+                "I can influence decisions about my work.",
                 "Voin vaikuttaa työtäni koskeviin päätöksiin.",
-                "Jag kan påverka beslut om mitt arbete."),
-            _it("lq4", "I get the support I need from my supervisor.",
+                "Jag kan påverka beslut om mitt arbete.",
+            ),
+            _it(
+                "lq4",
+                "I get the support I need from my supervisor.",
                 "Saan esihenkilöltäni tarvitsemani tuen.",
-                "Jag får det stöd jag behöver av min chef."),
+                "Jag får det stöd jag behöver av min chef.",
+            ),
         ),
         label_fi="Johtamisen laatu",
     )
@@ -399,20 +413,37 @@ def default_instrument() -> Instrument:
         "EX",
         "Employee experience",
         (
-            _it("ex1", "Overall, I am satisfied with my job.",
+            _it(
+                "ex1",
+                "Overall, I am satisfied with my job.",
                 "Kaiken kaikkiaan olen tyytyväinen työhöni.",
-                "Överlag är jag nöjd med mitt arbete."),
-            _it("ex2", "My tools let me do my job well.",
+                "Överlag är jag nöjd med mitt arbete.",
+            ),
+            _it(
+                "ex2",
+                "My tools let me do my job well.",
                 "Työvälineeni antavat minun tehdä työni hyvin.",
-                "Mina verktyg låter mig göra mitt arbete väl."),
-            _it("ex3", "My workload is reasonable.", "Työmääräni on kohtuullinen.",
-                "Min arbetsbörda är rimlig."),
-            _it("ex4", "I can develop and create new things in my work.",
+                "Mina verktyg låter mig göra mitt arbete väl.",
+            ),
+            _it(
+                "ex3",
+                "My workload is reasonable.",
+                "Työmääräni on kohtuullinen.",
+                "Min arbetsbörda är rimlig.",
+            ),
+            _it(
+                "ex4",
+                "I can develop and create new things in my work.",
                 "Voin kehittää ja luoda työssäni uutta.",
-                "Jag kan utveckla och skapa nytt i mitt arbete."),
-            _it("ex5", "Internal conflicts hinder my work.",
+                "Jag kan utveckla och skapa nytt i mitt arbete.",
+            ),
+            _it(
+                "ex5",
+                "Internal conflicts hinder my work.",
                 "Sisäiset ristiriidat haittaavat työtäni.",
-                "Interna konflikter hindrar mitt arbete.", reverse=True),
+                "Interna konflikter hindrar mitt arbete.",
+                reverse=True,
+            ),
         ),
         label_fi="Työntekijäkokemus",
     )
@@ -422,20 +453,36 @@ def default_instrument() -> Instrument:
         tuple(
             _it(i, en, fi, sv, source="customer")
             for i, en, fi, sv in [
-                ("rep1", "The organisation is well managed.", "Organisaatiota johdetaan hyvin.",
-                 "Organisationen leds väl."),
-                ("rep2", "The organisation provides high-quality services.",
-                 "Organisaatio tuottaa laadukkaita palveluja.",
-                 "Organisationen erbjuder tjänster av hög kvalitet."),
-                ("rep3", "The staff are competent and helpful.",
-                 "Henkilöstö on osaavaa ja auttavaista.",
-                 "Personalen är kompetent och hjälpsam."),
-                ("rep4", "The organisation behaves responsibly.",
-                 "Organisaatio toimii vastuullisesti.",
-                 "Organisationen agerar ansvarsfullt."),
-                ("rep5", "My overall impression of the organisation is good.",
-                 "Kokonaiskuvani organisaatiosta on hyvä.",
-                 "Min helhetsbild av organisationen är god."),
+                (
+                    "rep1",
+                    "The organisation is well managed.",
+                    "Organisaatiota johdetaan hyvin.",
+                    "Organisationen leds väl.",
+                ),
+                (
+                    "rep2",
+                    "The organisation provides high-quality services.",
+                    "Organisaatio tuottaa laadukkaita palveluja.",
+                    "Organisationen erbjuder tjänster av hög kvalitet.",
+                ),
+                (
+                    "rep3",
+                    "The staff are competent and helpful.",
+                    "Henkilöstö on osaavaa ja auttavaista.",
+                    "Personalen är kompetent och hjälpsam.",
+                ),
+                (
+                    "rep4",
+                    "The organisation behaves responsibly.",
+                    "Organisaatio toimii vastuullisesti.",
+                    "Organisationen agerar ansvarsfullt.",
+                ),
+                (
+                    "rep5",
+                    "My overall impression of the organisation is good.",
+                    "Kokonaiskuvani organisaatiosta on hyvä.",
+                    "Min helhetsbild av organisationen är god.",
+                ),
             ]
         ),
         source="customer",
@@ -447,31 +494,51 @@ def default_instrument() -> Instrument:
         tuple(
             _it(i, en, fi, sv, source="customer")
             for i, en, fi, sv in [
-                ("csat1", "Overall, I am satisfied with the service.",
-                 "Kaiken kaikkiaan olen tyytyväinen palveluun.",
-                 "Överlag är jag nöjd med tjänsten."),
-                ("csat2", "The service met my expectations.", "Palvelu vastasi odotuksiani.",
-                 "Tjänsten motsvarade mina förväntningar."),
-                ("csat3", "The service is easy to use whatever the channel.",
-                 "Palvelua on helppo käyttää kanavasta riippumatta.",
-                 "Tjänsten är lätt att använda oavsett kanal."),
+                (
+                    "csat1",
+                    "Overall, I am satisfied with the service.",
+                    "Kaiken kaikkiaan olen tyytyväinen palveluun.",
+                    "Överlag är jag nöjd med tjänsten.",
+                ),
+                (
+                    "csat2",
+                    "The service met my expectations.",
+                    "Palvelu vastasi odotuksiani.",
+                    "Tjänsten motsvarade mina förväntningar.",
+                ),
+                (
+                    "csat3",
+                    "The service is easy to use whatever the channel.",
+                    "Palvelua on helppo käyttää kanavasta riippumatta.",
+                    "Tjänsten är lätt att använda oavsett kanal.",
+                ),
             ]
         ),
         source="customer",
         label_fi="Asiakastyytyväisyys",
     )
     indicators = (
-        _it("enps", "How likely are you to recommend your organisation as a place to work? (0-10)",
+        _it(
+            "enps",
+            "How likely are you to recommend your organisation as a place to work? (0-10)",
             "Kuinka todennäköisesti suosittelisit organisaatiotasi työpaikkana? (0-10)",
             "Hur troligt är det att du skulle rekommendera din organisation som arbetsplats? (0-10)",
-            scale=(0, 10)),
-        _it("stay", "I intend to still be working here in a year.",
+            scale=(0, 10),
+        ),
+        _it(
+            "stay",
+            "I intend to still be working here in a year.",
             "Aion työskennellä täällä vielä vuoden kuluttua.",
-            "Jag tänker fortfarande arbeta här om ett år."),
-        _it("nps", "How likely are you to recommend our services to others? (0-10)",
+            "Jag tänker fortfarande arbeta här om ett år.",
+        ),
+        _it(
+            "nps",
+            "How likely are you to recommend our services to others? (0-10)",
             "Kuinka todennäköisesti suosittelisit palvelujamme muille? (0-10)",
             "Hur troligt är det att du skulle rekommendera våra tjänster till andra? (0-10)",
-            scale=(0, 10), source="customer"),
+            scale=(0, 10),
+            source="customer",
+        ),
     )
     return Instrument("default", (lq, ex, rep, csat), indicators)
 
@@ -535,21 +602,37 @@ def _read_mapping(path: Path) -> Mapping[str, Any]:
 
 def _parse_item(path: Path, key: str, spec: Any, source: str) -> Item:
     if not isinstance(spec, Mapping):
-        raise _fail(path, key, f"must be a table of item fields, got {spec!r}",
-                    "write it as {id = ..., text_en = ..., text_fi = ...}")
+        raise _fail(
+            path,
+            key,
+            f"must be a table of item fields, got {spec!r}",
+            "write it as {id = ..., text_en = ..., text_fi = ...}",
+        )
     unknown = set(spec) - _ITEM_KEYS
     if unknown:
-        raise _fail(path, f"{key}.{sorted(unknown)[0]}", "is not an item field",
-                    f"use only {', '.join(sorted(_ITEM_KEYS))}")
+        raise _fail(
+            path,
+            f"{key}.{sorted(unknown)[0]}",
+            "is not an item field",
+            f"use only {', '.join(sorted(_ITEM_KEYS))}",
+        )
     for req in ("id", "text_en", "text_fi"):
         if req not in spec:
             raise _fail(path, f"{key}.{req}", "is missing", f"add {req} to the item")
         if not isinstance(spec[req], str) or not spec[req].strip():
-            raise _fail(path, f"{key}.{req}", f"must be non-empty text, got {spec[req]!r}",
-                        "write it in quotes")
+            raise _fail(
+                path,
+                f"{key}.{req}",
+                f"must be non-empty text, got {spec[req]!r}",
+                "write it in quotes",
+            )
     if not _ID.match(spec["id"]):
-        raise _fail(path, f"{key}.id", f"is {spec['id']!r}, not a valid column name",
-                    "use letters, digits and underscores, not starting with a digit")
+        raise _fail(
+            path,
+            f"{key}.id",
+            f"is {spec['id']!r}, not a valid column name",
+            "use letters, digits and underscores, not starting with a digit",
+        )
     scale = spec.get("scale", [1, 5])
     if (
         not isinstance(scale, (list, tuple))
@@ -557,22 +640,39 @@ def _parse_item(path: Path, key: str, spec: Any, source: str) -> Item:
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in scale)
         or scale[0] >= scale[1]
     ):
-        raise _fail(path, f"{key}.scale", f"must be two integers [low, high] with low < high, got {scale!r}",
-                    "write e.g. scale = [1, 5]")
+        raise _fail(
+            path,
+            f"{key}.scale",
+            f"must be two integers [low, high] with low < high, got {scale!r}",
+            "write e.g. scale = [1, 5]",
+        )
     reverse = spec.get("reverse", False)
     if not isinstance(reverse, bool):
-        raise _fail(path, f"{key}.reverse", f"must be true or false, got {reverse!r}",
-                    "write reverse = true for a reverse-keyed item")
+        raise _fail(
+            path,
+            f"{key}.reverse",
+            f"must be true or false, got {reverse!r}",
+            "write reverse = true for a reverse-keyed item",
+        )
     item_source = spec.get("source", source)
     if item_source not in SOURCES:
-        raise _fail(path, f"{key}.source", f"must be one of {SOURCES}, got {item_source!r}",
-                    "say which survey asks the item")
+        raise _fail(
+            path,
+            f"{key}.source",
+            f"must be one of {SOURCES}, got {item_source!r}",
+            "say which survey asks the item",
+        )
     text_sv = spec.get("text_sv")
     if text_sv is not None and not isinstance(text_sv, str):
         raise _fail(path, f"{key}.text_sv", f"must be text, got {text_sv!r}", "write it in quotes")
     return Item(
-        id=spec["id"], text_en=spec["text_en"], text_fi=spec["text_fi"], text_sv=text_sv,
-        scale=(scale[0], scale[1]), reverse=reverse, source=item_source,
+        id=spec["id"],
+        text_en=spec["text_en"],
+        text_fi=spec["text_fi"],
+        text_sv=text_sv,
+        scale=(scale[0], scale[1]),
+        reverse=reverse,
+        source=item_source,
     )
 
 
@@ -621,50 +721,78 @@ def load_instrument(path: str | Path) -> Instrument:
     data = _read_mapping(path)
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise _fail(path, sorted(unknown)[0], "is not an instrument field",
-                    f"use only {', '.join(sorted(_TOP_KEYS))}")
+        raise _fail(
+            path,
+            sorted(unknown)[0],
+            "is not an instrument field",
+            f"use only {', '.join(sorted(_TOP_KEYS))}",
+        )
     name = data.get("name", path.stem)
     if not isinstance(name, str):
         raise _fail(path, "name", f"must be text, got {name!r}", "write it in quotes")
     specs = data.get("constructs")
     if not isinstance(specs, list) or not specs:
-        raise _fail(path, "constructs", "is missing or empty",
-                    "add at least one [[constructs]] table with a name and items")
+        raise _fail(
+            path,
+            "constructs",
+            "is missing or empty",
+            "add at least one [[constructs]] table with a name and items",
+        )
     constructs = []
     for ci, cspec in enumerate(specs):
         ckey = f"constructs[{ci}]"
         if not isinstance(cspec, Mapping):
-            raise _fail(path, ckey, f"must be a table, got {cspec!r}",
-                        "write it as a [[constructs]] table")
+            raise _fail(
+                path, ckey, f"must be a table, got {cspec!r}", "write it as a [[constructs]] table"
+            )
         unknown = set(cspec) - _CONSTRUCT_KEYS
         if unknown:
-            raise _fail(path, f"{ckey}.{sorted(unknown)[0]}", "is not a construct field",
-                        f"use only {', '.join(sorted(_CONSTRUCT_KEYS))}")
+            raise _fail(
+                path,
+                f"{ckey}.{sorted(unknown)[0]}",
+                "is not a construct field",
+                f"use only {', '.join(sorted(_CONSTRUCT_KEYS))}",
+            )
         cname = cspec.get("name")
         if not isinstance(cname, str) or not _ID.match(cname):
-            raise _fail(path, f"{ckey}.name", f"must be an identifier such as 'LQ', got {cname!r}",
-                        "use letters, digits and underscores")
+            raise _fail(
+                path,
+                f"{ckey}.name",
+                f"must be an identifier such as 'LQ', got {cname!r}",
+                "use letters, digits and underscores",
+            )
         source = cspec.get("source", "employee")
         if source not in SOURCES:
-            raise _fail(path, f"{ckey}.source", f"must be one of {SOURCES}, got {source!r}",
-                        "say which survey measures the construct")
+            raise _fail(
+                path,
+                f"{ckey}.source",
+                f"must be one of {SOURCES}, got {source!r}",
+                "say which survey measures the construct",
+            )
         items = cspec.get("items")
         if not isinstance(items, list) or len(items) < 1:
-            raise _fail(path, f"{ckey}.items", "is missing or empty",
-                        "list the construct's items")
+            raise _fail(path, f"{ckey}.items", "is missing or empty", "list the construct's items")
         parsed = tuple(
-            _parse_item(path, f"{ckey}.items[{ii}]", ispec, source) for ii, ispec in enumerate(items)
+            _parse_item(path, f"{ckey}.items[{ii}]", ispec, source)
+            for ii, ispec in enumerate(items)
         )
         label = cspec.get("label", cname)
         if not isinstance(label, str):
             raise _fail(path, f"{ckey}.label", f"must be text, got {label!r}", "write it in quotes")
-        constructs.append(Construct(cname, label, parsed, source=source, label_fi=cspec.get("label_fi")))
+        constructs.append(
+            Construct(cname, label, parsed, source=source, label_fi=cspec.get("label_fi"))
+        )
     ind_specs = data.get("indicators", [])
     if not isinstance(ind_specs, list):
-        raise _fail(path, "indicators", f"must be a list of items, got {ind_specs!r}",
-                    "write [[indicators]] tables")
+        raise _fail(
+            path,
+            "indicators",
+            f"must be a list of items, got {ind_specs!r}",
+            "write [[indicators]] tables",
+        )
     indicators = tuple(
-        _parse_item(path, f"indicators[{ii}]", ispec, "employee") for ii, ispec in enumerate(ind_specs)
+        _parse_item(path, f"indicators[{ii}]", ispec, "employee")
+        for ii, ispec in enumerate(ind_specs)
     )
     try:
         return Instrument(name, tuple(constructs), indicators)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .clean import clean
+from .cleaning import clean
 from .errors import InputError
 from .instruments import Instrument, default_instrument
 from .io import read_export

@@ -2,7 +2,7 @@
 
 Every function takes clean respondent-level data (one row per answer sheet, one
 numeric column per item, reverse-keyed items already reversed and "don't know"
-already missing, as :mod:`satisfaction.clean` leaves them) and an
+already missing, as :mod:`satisfaction.cleaning` leaves them) and an
 :class:`~satisfaction.instruments.Instrument` saying which items measure which
 construct.
 

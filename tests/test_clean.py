@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import satisfaction as sat
-from satisfaction.clean import (
+from satisfaction.cleaning import (
     LOG_COLUMNS,
     careless_metrics,
     check_range,
@@ -399,7 +399,7 @@ def test_rows_in_equal_rows_out_plus_rows_dropped(raw, careless):
 
 
 def test_invariant_violation_is_raised():
-    from satisfaction.clean.pipeline import _check_invariant
+    from satisfaction.cleaning.pipeline import _check_invariant
 
     data = pd.DataFrame({"x": [1, 2]}, index=pd.Index([0, 1], name="row"))
     log = pd.DataFrame({"row": pd.array([1], dtype="Int64"), "action": ["drop"]})

@@ -24,7 +24,15 @@ def test_default_instrument_has_the_chain_constructs():
     assert inst.item("nps").scale == (0, 10)
     assert inst.item("stay").scale == (1, 5)
     assert {i.id for i in inst.items_for("customer")} == {
-        "rep1", "rep2", "rep3", "rep4", "rep5", "csat1", "csat2", "csat3", "nps",
+        "rep1",
+        "rep2",
+        "rep3",
+        "rep4",
+        "rep5",
+        "csat1",
+        "csat2",
+        "csat3",
+        "nps",
     }
     for item in inst.items:
         assert item.text_en and item.text_fi and item.text_sv
@@ -80,25 +88,59 @@ def test_load_yaml_instrument():
 BAD = [
     ("toml", 'name = "x"\n[[constructs]\n', r"not valid TOML"),
     ("toml", 'name = "x"\n', r"key 'constructs' is missing or empty"),
-    ("toml", 'name = "x"\ncolour = 1\n[[constructs]]\nname="A"\nitems=[{id="a",text_en="a",text_fi="a"}]\n',
-     r"key 'colour' is not an instrument field"),
-    ("toml", '[[constructs]]\nname = "LQ"\nitems = []\n', r"key 'constructs\[0\].items' is missing or empty"),
-    ("toml", '[[constructs]]\nname = "LQ"\nitems = [{id = "a", text_en = "A"}]\n',
-     r"key 'constructs\[0\].items\[0\].text_fi' is missing"),
-    ("toml", '[[constructs]]\nname = "LQ"\nitems = [{id = "a", text_en = "A", text_fi = "A", scale = [5, 1]}]\n',
-     r"key 'constructs\[0\].items\[0\].scale' must be two integers"),
-    ("toml", '[[constructs]]\nname = "LQ"\nitems = [{id = "a", text_en = "A", text_fi = "A", reverse = "yes"}]\n',
-     r"key 'constructs\[0\].items\[0\].reverse' must be true or false"),
-    ("toml", '[[constructs]]\nname = "LQ"\nitems = [{id = "1a", text_en = "A", text_fi = "A"}]\n',
-     r"key 'constructs\[0\].items\[0\].id' is '1a', not a valid column name"),
-    ("toml", '[[constructs]]\nname = "LQ"\nsource = "vendor"\nitems = [{id = "a", text_en = "A", text_fi = "A"}]\n',
-     r"key 'constructs\[0\].source' must be one of"),
-    ("toml", '[[constructs]]\nname = "LQ"\nitems = [{id = "a", text_en = "A", text_fi = "A"}, '
-     '{id = "a", text_en = "B", text_fi = "B"}]\n', r"item id 'a' is used twice"),
-    ("yaml", "constructs:\n  - name: LQ\n    items:\n      - id: a\n        text_en: [unclosed\n", r"not valid YAML"),
+    (
+        "toml",
+        'name = "x"\ncolour = 1\n[[constructs]]\nname="A"\nitems=[{id="a",text_en="a",text_fi="a"}]\n',
+        r"key 'colour' is not an instrument field",
+    ),
+    (
+        "toml",
+        '[[constructs]]\nname = "LQ"\nitems = []\n',
+        r"key 'constructs\[0\].items' is missing or empty",
+    ),
+    (
+        "toml",
+        '[[constructs]]\nname = "LQ"\nitems = [{id = "a", text_en = "A"}]\n',
+        r"key 'constructs\[0\].items\[0\].text_fi' is missing",
+    ),
+    (
+        "toml",
+        '[[constructs]]\nname = "LQ"\nitems = [{id = "a", text_en = "A", text_fi = "A", scale = [5, 1]}]\n',
+        r"key 'constructs\[0\].items\[0\].scale' must be two integers",
+    ),
+    (
+        "toml",
+        '[[constructs]]\nname = "LQ"\nitems = [{id = "a", text_en = "A", text_fi = "A", reverse = "yes"}]\n',
+        r"key 'constructs\[0\].items\[0\].reverse' must be true or false",
+    ),
+    (
+        "toml",
+        '[[constructs]]\nname = "LQ"\nitems = [{id = "1a", text_en = "A", text_fi = "A"}]\n',
+        r"key 'constructs\[0\].items\[0\].id' is '1a', not a valid column name",
+    ),
+    (
+        "toml",
+        '[[constructs]]\nname = "LQ"\nsource = "vendor"\nitems = [{id = "a", text_en = "A", text_fi = "A"}]\n',
+        r"key 'constructs\[0\].source' must be one of",
+    ),
+    (
+        "toml",
+        '[[constructs]]\nname = "LQ"\nitems = [{id = "a", text_en = "A", text_fi = "A"}, '
+        '{id = "a", text_en = "B", text_fi = "B"}]\n',
+        r"item id 'a' is used twice",
+    ),
+    (
+        "yaml",
+        "constructs:\n  - name: LQ\n    items:\n      - id: a\n        text_en: [unclosed\n",
+        r"not valid YAML",
+    ),
     ("yaml", "- just\n- a list\n", r"must hold a table/mapping at the top level"),
-    ("yaml", "constructs:\n  - name: LQ\n    items:\n      - id: a\n        text_en: A\n        text_fi: A\n"
-     "        weight: 2\n", r"key 'constructs\[0\].items\[0\].weight' is not an item field"),
+    (
+        "yaml",
+        "constructs:\n  - name: LQ\n    items:\n      - id: a\n        text_en: A\n        text_fi: A\n"
+        "        weight: 2\n",
+        r"key 'constructs\[0\].items\[0\].weight' is not an item field",
+    ),
     ("json", "{}", r"has the extension '.json'; save it as .toml, .yaml or .yml"),
 ]
 

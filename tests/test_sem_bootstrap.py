@@ -27,7 +27,7 @@ import pytest
 
 from satisfaction.errors import ConvergenceWarning, SEMError, SEMWarning
 from satisfaction.sem.batched import batched_ml
-from satisfaction.sem.bootstrap import (
+from satisfaction.sem.bootstrapping import (
     _moments_batch,
     bootstrap,
     bootstrap_ci,
@@ -226,11 +226,11 @@ def test_norm_inter_matches_boot_package():
 
 
 def test_fit_with_bootstrap_fills_every_parameter(ref, polidem):
-    from satisfaction.sem.fit import fit
+    from satisfaction.sem import fit_sem
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SEMWarning)
-        res = fit(ref["syntax"], polidem, se="bootstrap", bootstrap=200, seed=11)
+        res = fit_sem(ref["syntax"], polidem, se="bootstrap", bootstrap=200, seed=11)
     est = res.estimates
     free = est.se > 0
     assert free.sum() == 33  # 31 free parameters and 2 defined ones
@@ -293,9 +293,9 @@ def test_monte_carlo_agrees_with_delta_method_for_large_n():
 
 
 def test_monte_carlo_on_a_fitted_model(ref, polidem):
-    from satisfaction.sem.fit import fit
+    from satisfaction.sem import fit_sem
 
-    res = fit(ref["syntax"], polidem)
+    res = fit_sem(ref["syntax"], polidem)
     a = monte_carlo_ci(res, draws=20000, seed=4)
     b = monte_carlo_ci(res, draws=20000, seed=4)
     pd.testing.assert_frame_equal(a, b)
@@ -332,7 +332,7 @@ def test_evaluate_definitions_is_safe_and_vectorised():
 
 
 def test_gls_bootstrap_uses_lavaans_divisor(polidem):
-    """GLS/ULS resamples use S with divisor N - 1 (as fit() and lavaan): the batched refits
+    """GLS/ULS resamples use S with divisor N - 1 (as fit_sem() and lavaan): the batched refits
     equal fit_ml on those matrices."""
     model = Model.from_syntax(
         "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem60 ~ ind60", polidem.columns

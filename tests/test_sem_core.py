@@ -22,18 +22,16 @@ from satisfaction.sem import (
     SEMResult,
     batched_fit_ml,
     chain_model,
-    compare,
+    compare_models,
     duplication_matrix,
-    fit,
     fit_ml,
+    fit_sem,
     vech,
 )
 from satisfaction.sem import defined as defmod
-from satisfaction.sem import fit as fitmod_fn
+from satisfaction.sem import fitting as fitmod
 from satisfaction.sem.estimators import dup_weight, expected_information, objective
 from satisfaction.simulate import chain_sample
-
-fitmod = __import__("satisfaction.sem.fit", fromlist=["fit"])
 
 POLIDEM = political_democracy.get_data()
 HS = holzinger39.get_data()
@@ -62,7 +60,7 @@ PATH_MODEL = """ y1 ~ x1 + x2
 def quiet_fit(*args, **kwargs) -> SEMResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SEMWarning)
-        return fit(*args, **kwargs)
+        return fit_sem(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------- syntax errors
@@ -276,7 +274,7 @@ def test_heywood_case_warns():
     cov = np.array([[1.0, 0.9, 0.5], [0.9, 1.0, 0.3], [0.5, 0.3, 1.0]])  # lambda1^2 = 1.5
     data = pd.DataFrame(_exact_sample(cov, 400), columns=["a", "b", "c"])
     with pytest.warns(SEMWarning, match="Heywood"):
-        res = fit("F =~ a + b + c", data)
+        res = fit_sem("F =~ a + b + c", data)
     assert any("negative" in w for w in res.warnings)
 
 
@@ -284,7 +282,7 @@ def test_non_convergence_warns(monkeypatch):
     real = fitmod.fit_ml
     monkeypatch.setattr(fitmod, "fit_ml", functools.partial(real, max_iter=1))
     with pytest.warns(ConvergenceWarning, match="did not converge"):
-        res = fit(POLIDEM_MODEL, POLIDEM)
+        res = fit_sem(POLIDEM_MODEL, POLIDEM)
     assert not res.converged
     assert "NOT" in repr(res) and "did NOT converge" in res.summary()
 
@@ -293,7 +291,7 @@ def test_small_sample_and_listwise_warn():
     data = POLIDEM.copy()
     data.iloc[:30, data.columns.get_loc("y1")] = np.nan
     with pytest.warns(SEMWarning) as record:
-        res = fit("dem60 =~ y1 + y2 + y3 + y4", data)
+        res = fit_sem("dem60 =~ y1 + y2 + y3 + y4", data)
     messages = " ".join(str(r.message) for r in record)
     assert "30 of 75 rows" in messages and "only 45 observations" in messages
     assert res.data_summary["n"] == 45
@@ -302,7 +300,7 @@ def test_small_sample_and_listwise_warn():
 def test_unidentified_model_warns_and_gives_nan_se():
     data = POLIDEM[["y1", "y2", "y3"]]
     with pytest.warns(SEMWarning, match="not be identified"):
-        res = fit("F =~ NA*y1 + y2 + y3", data)
+        res = fit_sem("F =~ NA*y1 + y2 + y3", data)
     assert res.estimates["se"].isna().any()
 
 
@@ -321,7 +319,7 @@ def test_unidentified_model_warns_and_gives_nan_se():
 def test_fit_input_errors(kwargs, fragment):
     args = {"model": "dem60 =~ y1 + y2 + y3 + y4", "data": POLIDEM, **kwargs}
     with pytest.raises(SEMError, match=fragment):
-        fit(**args)
+        fit_sem(**args)
 
 
 # --------------------------------------------------------------------------- results
@@ -453,7 +451,7 @@ def test_chain_model_syntax_and_errors():
 
 def test_compare_nested_full_vs_partial(chain_fits):
     _, partial, full = chain_fits
-    tab = compare(full=full, partial=partial)
+    tab = compare_models(full=full, partial=partial)
     assert list(tab["model"]) == ["partial", "full"]  # sorted by df
     assert tab.loc[1, "df_diff"] == 1
     diff = full.fit_measures["chisq"] - partial.fit_measures["chisq"]
@@ -472,14 +470,14 @@ def test_compare_nested_full_vs_partial(chain_fits):
     ]
     assert (sat.compare_models(full, partial)["model"] == ["model2", "model1"]).all()
     with pytest.raises(SEMError, match="at least two"):
-        compare(full)
+        compare_models(full)
     other = quiet_fit("F =~ x1 + x2 + x3", HS)
     with pytest.raises(SEMError, match="same data"):
-        compare(full, other)
+        compare_models(full, other)
 
 
 def test_top_level_reexports():
-    assert sat.fit_sem is fitmod_fn and sat.chain_model is chain_model
+    assert sat.fit_sem is fit_sem and sat.chain_model is chain_model
     assert sat.SEMResult is SEMResult and sat.sem.Model is Model
 
 
@@ -496,7 +494,9 @@ def test_compare_matches_lavtestlrt(estimator, diff, pvalue):
     textual ~~ 0*speed', estimator = E)); Satorra-Bentler 2001 for MLM and MLR."""
     m1 = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
     m0 = m1 + "\nvisual ~~ 0*speed\ntextual ~~ 0*speed"
-    tab = compare(quiet_fit(m1, HS, estimator=estimator), quiet_fit(m0, HS, estimator=estimator))
+    tab = compare_models(
+        quiet_fit(m1, HS, estimator=estimator), quiet_fit(m0, HS, estimator=estimator)
+    )
     assert tab.loc[1, "chisq_diff"] == pytest.approx(diff, abs=1e-3)
     assert tab.loc[1, "pvalue"] == pytest.approx(pvalue, rel=1e-3)
     assert ("chisq_scaled" in tab.columns) == (estimator != "ML")
@@ -542,7 +542,7 @@ def test_fit_dispatches_to_the_other_estimators():
     assert res.test["robust"]["chisq_scaling_factor"] > 0
     assert res.data_summary["n"] == len(data)
     with pytest.raises(SEMError, match="needs estimator"):
-        fit("F1 =~ x1 + x2 + x3", data, missing="fiml", estimator="GLS")
+        fit_sem("F1 =~ x1 + x2 + x3", data, missing="fiml", estimator="GLS")
 
 
 def test_higher_order_and_nonrecursive_models_match_lavaan():
@@ -576,7 +576,7 @@ def test_fit_ordered_true_dispatches_to_wlsmv():
     thresholds = res.estimates[res.estimates["op"] == "|"]
     assert len(thresholds) == 8 * 4 and thresholds["se"].gt(0).all()
     with pytest.raises(SEMError, match="not observed variables"):
-        fit(syntax, data, ordered=["nope"])
+        fit_sem(syntax, data, ordered=["nope"])
 
 
 def test_fit_bootstrap_rows():
@@ -592,7 +592,7 @@ def test_fit_bootstrap_rows():
     assert free["se"].gt(0).all()
     assert (free["ci_lower"] < free["est"]).all() and (free["est"] < free["ci_upper"]).all()
     with pytest.raises(SEMError, match="bootstrap"):
-        fit("dem60 =~ y1 + y2 + y3 + y4", POLIDEM, estimator="MLR", se="bootstrap")
+        fit_sem("dem60 =~ y1 + y2 + y3 + y4", POLIDEM, estimator="MLR", se="bootstrap")
 
 
 def test_definitions_can_use_earlier_definitions_and_functions():
@@ -639,7 +639,7 @@ def test_modindices_refuse_fiml_fits():
 def test_singular_sample_covariance_is_a_clear_error():
     data = POLIDEM[["y1", "y2", "y3", "y4"]].assign(y4=lambda d: d["y1"] + d["y2"])
     with pytest.raises(SEMError, match="not positive definite"):
-        fit("dem60 =~ y1 + y2 + y3 + y4", data)
+        fit_sem("dem60 =~ y1 + y2 + y3 + y4", data)
 
 
 def test_large_standardised_regression_is_not_a_heywood_case():

@@ -224,15 +224,15 @@ def test_dwls_rejects_continuous_and_bad_estimator(chain_model, items):
 
 
 def test_fit_with_ordered_matches_lavaan(ref, items):
-    """satisfaction.sem.fit(model, data, ordered=...) end to end: the estimates table
+    """satisfaction.sem.fit_sem(model, data, ordered=...) end to end: the estimates table
     (est, se, std_all of every row lavaan reports for these parameters) and fit measures."""
     import warnings
 
-    from satisfaction.sem.fit import fit
+    from satisfaction.sem import fit_sem
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = fit(ref["syntax"], items, ordered=list(items.columns))
+        res = fit_sem(ref["syntax"], items, ordered=list(items.columns))
     ours = res.estimates
     lav = pd.DataFrame(ref["estimates"])
     n_cmp = 0
@@ -302,11 +302,11 @@ def test_fit_ordered_with_meanstructure_fixes_intercepts(ref, items):
     as lavaan's delta parameterisation): same fit, intercepts reported as 0 with se 0."""
     import warnings
 
-    from satisfaction.sem.fit import fit
+    from satisfaction.sem import fit_sem
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = fit(ref["syntax"], items, ordered=list(items.columns), meanstructure=True)
+        res = fit_sem(ref["syntax"], items, ordered=list(items.columns), meanstructure=True)
     assert res.fit_measures["chisq"] == pytest.approx(ref["fit_measures"]["chisq"], abs=1e-3)
     icpt = res.estimates[res.estimates.op == "~1"]
     assert len(icpt) > 0 and (icpt.est == 0).all() and (icpt.se == 0).all()

@@ -24,8 +24,7 @@ import pytest
 from scipy import stats
 
 from satisfaction.errors import SEMError, SEMWarning
-from satisfaction.sem import fiml
-from satisfaction.sem.fit import fit
+from satisfaction.sem import fiml, fit_sem
 from satisfaction.sem.model import Model
 
 REF = Path(__file__).parent / "reference"
@@ -73,7 +72,7 @@ def reference_table(ref: dict) -> pd.DataFrame:
 def quiet_fit(*args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fit(*args, **kwargs)
+        return fit_sem(*args, **kwargs)
 
 
 @pytest.fixture(scope="module", params=[("chain_fiml", "ml"), ("hs_cfa_fiml", "fiml")])

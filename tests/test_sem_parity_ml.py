@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from satisfaction.errors import SEMWarning
-from satisfaction.sem import fit
+from satisfaction.sem import fit_sem
 
 REF = Path(__file__).parent / "reference"
 CASES = {
@@ -69,7 +69,7 @@ def case(request):
     data = pd.read_csv(REF / "data" / csv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SEMWarning)
-        res = fit(ref["syntax"], data, estimator=estimator)
+        res = fit_sem(ref["syntax"], data, estimator=estimator)
     return request.param, ref, res
 
 

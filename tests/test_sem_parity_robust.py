@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 from satisfaction.errors import SEMError
-from satisfaction.sem.fit import fit
+from satisfaction.sem import fit_sem
 from satisfaction.sem.model import Model, vech_indices
 from satisfaction.sem.robust import _vech_pairs, adf_gamma, rmsea_ci, robust_vcov
 
@@ -115,7 +115,7 @@ def case(request):
         kw["meanstructure"] = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = fit(ref["syntax"], data, **kw)
+        res = fit_sem(ref["syntax"], data, **kw)
     return ref, res, kind, data
 
 
@@ -176,7 +176,7 @@ def test_mlm_and_mlr_differ_from_ml():
     ml = load("hs_cfa_ml")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = fit(ml["syntax"], HS, estimator="MLR")
+        res = fit_sem(ml["syntax"], HS, estimator="MLR")
     lav_ml = reference_table(ml)
     diff = np.abs(res.estimates["se"].to_numpy() - lav_ml["se"].to_numpy())
     assert diff.max() > 0.01

@@ -1,7 +1,7 @@
 """Read survey exports (CSV, XLSX, Parquet) into a tidy frame; write processed data.
 
 :func:`read_export` reads one export as it is: answers stay the raw text labels
-or numbers of the file (cleaning them is :func:`satisfaction.clean`'s job). It
+or numbers of the file (cleaning them is :func:`satisfaction.cleaning.clean`'s job). It
 detects the CSV dialect (separator, decimal comma, encoding, Excel's ``sep=;``
 line) from the first 64 KB, matches the columns to the instrument's items and
 says what it found in :class:`ExportReport`. Anything it cannot read as it is

@@ -173,7 +173,7 @@ def read_export(
     sniffed; a column whose later values do not fit the type inferred from the
     first block is read again as text. Item columns with text answers are read as
     dictionary-encoded text (pandas ``category``): the same values, a fraction of
-    the memory, and what :func:`satisfaction.clean.recode_labels` maps fastest.
+    the memory, and what :func:`satisfaction.cleaning.recode_labels` maps fastest.
     Only the empty string is missing: ``"N/A"`` stays text because it is a
     "don't know" answer in English exports. Rows with no value at all (Excel's
     trailing ``;;;;`` lines) are dropped and counted in ``report.blank_rows``.

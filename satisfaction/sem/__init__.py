@@ -1,7 +1,7 @@
 """Structural equation models with lavaan's conventions and numbers.
 
-``fit(syntax, data)`` specifies, estimates and summarises a model written in
-lavaan syntax; :class:`SEMResult` holds lavaan-named tables; :func:`compare`
+``fit_sem(syntax, data)`` specifies, estimates and summarises a model written in
+lavaan syntax; :class:`SEMResult` holds lavaan-named tables; :func:`compare_models`
 tests nested models; :func:`chain_model` writes the LQ -> EX -> REP -> CSAT
 chain for an instrument; :func:`monte_carlo_ci` gives Monte Carlo intervals of
 defined effects (:func:`evaluate_definitions` evaluates ``:=`` expressions);
@@ -11,21 +11,21 @@ defined effects (:func:`evaluate_definitions` evaluates ``:=`` expressions);
 
 from __future__ import annotations
 
-from .bootstrap import BootstrapResult, bootstrap, bootstrap_ci
+from .bootstrapping import BootstrapResult, bootstrap, bootstrap_ci
 from .builders import chain_model
-from .compare import compare
+from .comparison import compare_models
 from .estimators import Estimation, batched_fit_ml, expected_information, fit_ml
-from .fit import fit
+from .fitting import fit_sem
 from .model import Model, duplication_matrix, vech, vech_indices
 from .montecarlo import evaluate_definitions, monte_carlo_ci
 from .ordinal import Polychoric, fit_dwls, polychoric
 from .result import SEMResult
 
 __all__ = [
-    "fit",
+    "fit_sem",
     "SEMResult",
     "Model",
-    "compare",
+    "compare_models",
     "chain_model",
     "monte_carlo_ci",
     "Estimation",

@@ -86,7 +86,7 @@ def candidates(model: Model) -> list[tuple[str, str, str, float]]:
     return out
 
 
-def _entry_jacobian(model: Model, theta, entries):
+def entry_jacobian(model: Model, theta, entries):
     """d vech(Sigma) (k, K) and d mu (p, K) for RAM entries ``(mat, row, col)``."""
     a, s, m = model.matrices(theta)
     e = np.linalg.inv(np.eye(model.n_vars) - a)
@@ -109,7 +109,7 @@ def _entry_jacobian(model: Model, theta, entries):
     return js, jm
 
 
-def _candidate_entries(model: Model, cands) -> list[tuple[int, int, int]]:
+def candidate_entries(model: Model, cands) -> list[tuple[int, int, int]]:
     """RAM positions ``(matrix, row, col)`` of the candidates (0: A, 1: S, 2: M)."""
     index = {v: i for i, v in enumerate(list(model.observed) + list(model.latent))}
     entries = []
@@ -125,7 +125,7 @@ def _candidate_entries(model: Model, cands) -> list[tuple[int, int, int]]:
     return entries
 
 
-def _information_blocks(jm_s, je_s, w, jm_m=None, je_m=None, wmu=None):
+def information_blocks(jm_s, je_s, w, jm_m=None, je_m=None, wmu=None):
     """Blocks ``(I_mm, I_em, I_ee)`` of ``J' W J`` for the model's (m) and the released (e)
     parameters; the mean part ``J_mu' W_mu J_mu`` is added when ``wmu`` is given."""
 
@@ -142,7 +142,7 @@ def _information_blocks(jm_s, je_s, w, jm_m=None, je_m=None, wmu=None):
     )
 
 
-def _score_test(i_mm, i_em, i_ee, grad, n):
+def score_test(i_mm, i_em, i_ee, grad, n):
     """``mi = N g^2 / V`` and ``epc = g / V`` with ``V = I_ee - I_em I_mm^-1 I_me`` (diagonal);
     ``g`` is the gradient of the log-likelihood per case (NaN where ``V < eps^(1/3)``)."""
     v = np.diag(i_ee) - np.einsum("ij,jk,ik->i", i_em, np.linalg.pinv(i_mm), i_em)
@@ -151,7 +151,7 @@ def _score_test(i_mm, i_em, i_ee, grad, n):
         return n * grad**2 / v, grad / v
 
 
-def _mi_table(result, cands, mi, epc, ov_x=()) -> pd.DataFrame:
+def mi_table(result, cands, mi, epc, ov_x=()) -> pd.DataFrame:
     """lavaan's modindices table with the standardised EPCs (``sepc_lv``, ``sepc_all``)."""
     model = result.model
     theta = np.asarray(result.theta, dtype=float)
@@ -202,8 +202,8 @@ def modindices(result) -> pd.DataFrame:
     Examples
     --------
     >>> from semopy.examples import holzinger39
-    >>> from satisfaction.sem import fit
-    >>> res = fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\n"
+    >>> from satisfaction.sem import fit_sem
+    >>> res = fit_sem("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\n"
     ...           "speed =~ x7 + x8 + x9", holzinger39.get_data())
     >>> mi = res.modindices(sort=True)
     >>> mi.iloc[0][["lhs", "op", "rhs"]].tolist(), round(float(mi.iloc[0]["mi"]), 3)
@@ -222,10 +222,10 @@ def modindices(result) -> pd.DataFrame:
             f"{', missing=' + repr(result.extra['missing']) if 'missing' in result.extra else ''})"
         )
     cands = candidates(model)
-    entries = _candidate_entries(model, cands)
+    entries = candidate_entries(model, cands)
     sigma, mu = model.implied(theta)
     jm_s, jm_m = model.jacobian(theta)
-    je_s, je_m = _entry_jacobian(model, theta, entries)
+    je_s, je_m = entry_jacobian(model, theta, entries)
     p = model.p
     sig_inv = np.linalg.inv(sigma)[None]
     s_inv = np.linalg.inv(S)[None]
@@ -246,13 +246,13 @@ def modindices(result) -> pd.DataFrame:
             wmu[xi, :] = 0.0
             wmu[:, xi] = 0.0
     if model.meanstructure:
-        i_mm, i_em, i_ee = _information_blocks(jm_s, je_s, w, jm_m, je_m, wmu)
+        i_mm, i_em, i_ee = information_blocks(jm_s, je_s, w, jm_m, je_m, wmu)
         d = np.asarray(mean) - mu
         grad = grad - je_m.T @ wmu @ d
     else:
-        i_mm, i_em, i_ee = _information_blocks(jm_s, je_s, w)
+        i_mm, i_em, i_ee = information_blocks(jm_s, je_s, w)
     if est_name != "ML":  # GLS/ULS: F carries (N-1)/N and the factor 2 of the quadratic form
         grad = grad * (n - 1) / n
     # grad is the derivative of the fit function F, i.e. minus that of the log-likelihood
-    mi, epc = _score_test(i_mm, i_em, i_ee, -grad, n)
-    return _mi_table(result, cands, mi, epc, ov_x)
+    mi, epc = score_test(i_mm, i_em, i_ee, -grad, n)
+    return mi_table(result, cands, mi, epc, ov_x)

@@ -125,7 +125,7 @@ def evaluate_definitions(
     return out
 
 
-def _label_map(pt: pd.DataFrame) -> tuple[list[tuple[str, str]], dict[str, int | float]]:
+def definition_inputs(pt: pd.DataFrame) -> tuple[list[tuple[str, str]], dict[str, int | float]]:
     """Defined parameters and label -> free index (int, 0-based) or fixed value (float)."""
     op = pt["op"].to_numpy()
     lhs = pt["lhs"].to_numpy()
@@ -146,7 +146,7 @@ def _label_map(pt: pd.DataFrame) -> tuple[list[tuple[str, str]], dict[str, int |
     return defs, mapping
 
 
-def _values(mapping: dict[str, int | float], thetas: np.ndarray) -> dict:
+def definition_values(mapping: dict[str, int | float], thetas: np.ndarray) -> dict:
     return {lab: (thetas[..., j] if isinstance(j, int) else j) for lab, j in mapping.items()}
 
 
@@ -194,12 +194,12 @@ def monte_carlo_ci(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from satisfaction.sem.fit import fit
+    >>> from satisfaction.sem import fit_sem
     >>> from satisfaction.sem.montecarlo import monte_carlo_ci
     >>> rng = np.random.default_rng(3)
     >>> x = rng.normal(size=400); m = 0.5 * x + rng.normal(size=400)
     >>> y = 0.4 * m + rng.normal(size=400)
-    >>> res = fit("m ~ a*x\\ny ~ b*m\\nind := a*b", pd.DataFrame({"x": x, "m": m, "y": y}))
+    >>> res = fit_sem("m ~ a*x\\ny ~ b*m\\nind := a*b", pd.DataFrame({"x": x, "m": m, "y": y}))
     >>> ci = monte_carlo_ci(res, draws=5000, seed=1)
     >>> ci[["lhs", "op"]].values.tolist()
     [['ind', ':=']]
@@ -211,7 +211,7 @@ def monte_carlo_ci(
     draws = int(draws)
     if draws < 100:
         raise SEMError(f"draws={draws} is too few for percentile limits; use at least 1000.")
-    defs, mapping = _label_map(result.model.partable)
+    defs, mapping = definition_inputs(result.model.partable)
     if not defs:
         raise SEMError(
             "the model has no defined parameters; add one such as 'ind := a*b' to the syntax "
@@ -234,8 +234,8 @@ def monte_carlo_ci(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     z = rng.standard_normal((draws, theta.size))
     thetas = theta + z @ root.T
-    sim = evaluate_definitions(defs, _values(mapping, thetas))
-    est = evaluate_definitions(defs, _values(mapping, theta[None, :]))
+    sim = evaluate_definitions(defs, definition_values(mapping, thetas))
+    est = evaluate_definitions(defs, definition_values(mapping, theta[None, :]))
     alpha = (1.0 - level) / 2.0
     rows = []
     for name, expr in defs:

@@ -1,6 +1,6 @@
 """The fitted-model object: lavaan-named estimates, fit measures, R-squared, text and HTML.
 
-A :class:`SEMResult` is built once by :func:`satisfaction.sem.fit` and never
+A :class:`SEMResult` is built once by :func:`satisfaction.sem.fit_sem` and never
 changes; every table it returns is a fresh DataFrame.
 """
 
@@ -67,8 +67,8 @@ class SEMResult:
     Examples
     --------
     >>> from semopy.examples import political_democracy
-    >>> from satisfaction.sem import fit
-    >>> res = fit("ind60 =~ x1 + x2 + x3\\ndem60 =~ y1 + y2 + y3 + y4\\n"
+    >>> from satisfaction.sem import fit_sem
+    >>> res = fit_sem("ind60 =~ x1 + x2 + x3\\ndem60 =~ y1 + y2 + y3 + y4\\n"
     ...           "dem60 ~ a*ind60", political_democracy.get_data())
     >>> res.estimates.query("op == '~'")[["lhs", "rhs", "est", "se", "std_all"]].round(3)
          lhs    rhs    est     se  std_all
@@ -288,8 +288,8 @@ class SEMResult:
         Examples
         --------
         >>> from semopy.examples import political_democracy
-        >>> from satisfaction.sem import fit
-        >>> res = fit("dem60 =~ y1 + y2 + y3 + y4", political_democracy.get_data())
+        >>> from satisfaction.sem import fit_sem
+        >>> res = fit_sem("dem60 =~ y1 + y2 + y3 + y4", political_democracy.get_data())
         >>> round(float(res.modindices(sort=True)["mi"].iloc[0]), 3)  # lavaan: y1 ~~ y3, 9.249
         9.249
         """

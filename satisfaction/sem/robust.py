@@ -112,7 +112,7 @@ def _cov_weight(sigma_inv: np.ndarray) -> np.ndarray:
     return 0.5 * w * np.outer(scale, scale) * 2.0
 
 
-def _h1_weight(sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
+def h1_weight(sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
     si = np.linalg.inv(sigma)
     w = _cov_weight(si)
     if not meanstructure:
@@ -237,7 +237,7 @@ def _delta(model: Any, theta: np.ndarray) -> np.ndarray:
     return np.asarray(jac_s)
 
 
-def _fml(sigma, mu, s, ybar, meanstructure) -> float:
+def fml(sigma, mu, s, ybar, meanstructure) -> float:
     """lavaan's ML discrepancy F = 1/2 (log|Sigma| + tr(S Sigma^-1) - log|S| - p) [+ means]."""
     sign, logdet = np.linalg.slogdet(sigma)
     if sign <= 0:
@@ -347,7 +347,7 @@ def _robust_parts(model, theta, x, kind, s, ybar, x_idx, gamma):
     keep = _not_x_mask(x.shape[1], x_idx, meanstructure)
     drop = ~keep
     if kind == "MLM":
-        w = _h1_weight(sigma, meanstructure)
+        w = h1_weight(sigma, meanstructure)
         w[drop, :] = 0.0
         w[:, drop] = 0.0
         wd = w @ delta
@@ -370,7 +370,7 @@ def _robust_parts(model, theta, x, kind, s, ybar, x_idx, gamma):
     b1 = scores.T @ scores / n
     b0 = delta.T @ b1 @ delta
     vcov = hess_inv @ b0 @ hess_inv / n
-    a1 = _h1_weight(s, meanstructure)  # unstructured h1 information at the sample moments
+    a1 = h1_weight(s, meanstructure)  # unstructured h1 information at the sample moments
     a1[drop, :] = 0.0
     a1[:, drop] = 0.0
     trace_h1 = float(np.sum(a1 * gamma))  # tr(B1 A1^-1) with B1 = A1 Gamma A1
@@ -468,13 +468,13 @@ def rmsea_ci(
     return lower, upper
 
 
-def _rmsea(chisq, df, n, c_hat=1.0) -> float:
+def rmsea(chisq, df, n, c_hat=1.0) -> float:
     if df <= 0:
         return 0.0
     return float(np.sqrt(max(chisq / n / df - c_hat / n, 0.0)))
 
 
-def _rmsea_pvalue(chisq, df, n, h0, c_hat=1.0, close=True) -> float:
+def rmsea_pvalue(chisq, df, n, h0, c_hat=1.0, close=True) -> float:
     if df <= 0:
         return float("nan")
     ncp = n * df / c_hat * h0**2
@@ -482,7 +482,7 @@ def _rmsea_pvalue(chisq, df, n, h0, c_hat=1.0, close=True) -> float:
     return 1 - cdf if close else cdf
 
 
-def _cfi(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
+def cfi(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
     if robust and df > 0 and c != 1 and cb != 1:
         t1 = max(x2 - c * df, 0.0)
         t2 = max(x2 - c * df, x2b - cb * dfb, 0.0)
@@ -494,7 +494,7 @@ def _cfi(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
     return 1 - t1 / t2
 
 
-def _tli(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
+def tli(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
     if robust and df > 0 and c != 1 and cb != 1:
         t1 = (x2 - c * df) * dfb
         t2 = (x2b - cb * dfb) * df
@@ -567,19 +567,19 @@ def robust_fit_measures(
         "baseline_df_scaled": float(baseline_df),
         "baseline_pvalue_scaled": float(stats.chi2.sf(x2bs, baseline_df)),
         "baseline_chisq_scaling_factor": cb,
-        "cfi_scaled": _cfi(x2s, df, x2bs, baseline_df),
-        "tli_scaled": _tli(x2s, df, x2bs, baseline_df),
-        "cfi_robust": _cfi(chisq, df, baseline_chisq, baseline_df, c, cb, robust=True),
-        "tli_robust": _tli(chisq, df, baseline_chisq, baseline_df, c, cb, robust=True),
-        "rmsea_scaled": _rmsea(chisq, trace, n),
+        "cfi_scaled": cfi(x2s, df, x2bs, baseline_df),
+        "tli_scaled": tli(x2s, df, x2bs, baseline_df),
+        "cfi_robust": cfi(chisq, df, baseline_chisq, baseline_df, c, cb, robust=True),
+        "tli_robust": tli(chisq, df, baseline_chisq, baseline_df, c, cb, robust=True),
+        "rmsea_scaled": rmsea(chisq, trace, n),
     }
     lo, hi = rmsea_ci(chisq, trace, n, level)
     out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = lo, hi
-    out["rmsea_pvalue_scaled"] = _rmsea_pvalue(chisq, trace, n, 0.05)
-    out["rmsea_robust"] = _rmsea(chisq, df, n, c)
+    out["rmsea_pvalue_scaled"] = rmsea_pvalue(chisq, trace, n, 0.05)
+    out["rmsea_robust"] = rmsea(chisq, df, n, c)
     lo, hi = rmsea_ci(x2s, df, n, level, c_hat=c)
     out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
-    out["rmsea_pvalue_robust"] = _rmsea_pvalue(x2s, df, n, 0.05, c_hat=c)
+    out["rmsea_pvalue_robust"] = rmsea_pvalue(x2s, df, n, 0.05, c_hat=c)
     return out
 
 
@@ -662,7 +662,7 @@ def robust_vcov(
     vcov, trace = _robust_parts(model, theta, x, kind, s, ybar, x_idx, gamma)
 
     sigma, mu = model.implied(theta)
-    chisq = 2 * n * _fml(sigma, mu if meanstructure else ybar, s, ybar, meanstructure)
+    chisq = 2 * n * fml(sigma, mu if meanstructure else ybar, s, ybar, meanstructure)
     n_moments = p * (p + 1) // 2 - nx * (nx + 1) // 2 + ((p - nx) if meanstructure else 0)
     df = n_moments - theta.size
 
@@ -670,7 +670,7 @@ def robust_vcov(
     theta_b = base.start
     _, trace_b = _robust_parts(base, theta_b, x, kind, s, ybar, x_idx, gamma)
     sig_b, mu_b = base.implied(theta_b)
-    chisq_b = 2 * n * _fml(sig_b, mu_b if meanstructure else ybar, s, ybar, meanstructure)
+    chisq_b = 2 * n * fml(sig_b, mu_b if meanstructure else ybar, s, ybar, meanstructure)
     df_b = p * (p - 1) // 2 - nx * (nx - 1) // 2
 
     test: dict[str, float] = {

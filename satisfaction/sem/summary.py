@@ -47,8 +47,8 @@ def summary_text(result, standardized: bool = True) -> str:
     Examples
     --------
     >>> from semopy.examples import political_democracy
-    >>> from satisfaction.sem import fit
-    >>> res = fit("ind60 =~ x1 + x2 + x3", political_democracy.get_data())
+    >>> from satisfaction.sem import fit_sem
+    >>> res = fit_sem("ind60 =~ x1 + x2 + x3", political_democracy.get_data())
     >>> print(res.summary().splitlines()[0])
     satisfaction SEM (lavaan conventions) ended normally after ... iterations
     """

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .chain import CHAIN_DEFAULTS, LIKERT_THRESHOLDS, ChainSample, chain_sample, implied_cov
 from .exports import EXPORT_FILES, MESS_RATES, raw_exports, write_exports
-from .organisation import ORG_DEFAULTS, UNIT_NAMES, Organisation, organisation, truth_markdown
+from .population import ORG_DEFAULTS, UNIT_NAMES, Organisation, organisation, truth_markdown
 
 __all__ = [
     "ChainSample",

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..instruments import DONT_KNOW_LABELS, LIKERT_LABELS
-from .organisation import Organisation
+from .population import Organisation
 
 __all__ = ["write_exports", "raw_exports", "MESS_RATES", "EXPORT_FILES"]
 

@@ -5,7 +5,7 @@ missing, customers who answered only part of a questionnaire. Listwise deletion 
 away whole respondents and is biased unless values are missing completely at random;
 FIML uses every observed value and is consistent when values are missing at random (MAR).
 
-This package is what ``fit(..., missing="fiml")`` (or lavaan's alias ``"ml"``) runs, and
+This package is what ``fit_sem(..., missing="fiml")`` (or lavaan's alias ``"ml"``) runs, and
 it reproduces lavaan 0.6-14's ``sem(..., missing = "ml")``:
 
 - the casewise log-likelihood, computed once per missingness *pattern* (one Cholesky

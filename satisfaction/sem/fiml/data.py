@@ -1,4 +1,4 @@
-"""Input checks and the per-data cache (patterns and H1 moments) shared by one fit() call."""
+"""Input checks and the per-data cache (patterns and H1 moments) shared by one fit_sem() call."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _data_matrix(model: Any, data: pd.DataFrame | np.ndarray) -> np.ndarray:
 
 
 #: the last data matrix seen, its patterns and its H1 moments (fit, vcov and fit measures
-#: of one fit() call all need them; the key is a digest of the bytes, so a cache hit is
+#: of one fit_sem() call all need them; the key is a digest of the bytes, so a cache hit is
 #: always the same data)
 _CACHE: dict = {}
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..robust import _vech_pairs
+from ..model import vech_indices
 from .patterns import MissingPatterns, fiml_loglik, missing_patterns
 
 __all__ = ["SaturatedMoments", "em_saturated"]
@@ -71,7 +71,7 @@ def em_saturated(
     var0 = np.nanmean((x - mu) ** 2, axis=0)
     var0[~np.isfinite(var0) | (var0 == 0)] = 1.0
     sigma = np.diag(var0)
-    r_, c_ = _vech_pairs(p)
+    r_, c_ = vech_indices(p)
     # per group: the missing indices, the permutation (observed first) and raw moments
     prep = []
     for obs, nk, means, covs in pat.groups:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import SEMError
-from ..robust import _vech_pairs
+from ..model import vech_indices
 from .patterns import (
     MissingPatterns,
     _moment_gradient,
@@ -32,7 +32,7 @@ def _expected_weights(sigma, patterns):
     w_mu = np.zeros(p * p)
     for obs, nk, _, _ in patterns.groups:
         inv = _pattern_inverses(sigma, obs)
-        lr, lc = _vech_pairs(obs.shape[1])
+        lr, lc = vech_indices(obs.shape[1])
         w = (
             inv[:, lr[:, None], lr[None, :]] * inv[:, lc[:, None], lc[None, :]]
             + inv[:, lr[:, None], lc[None, :]] * inv[:, lc[:, None], lr[None, :]]
@@ -81,7 +81,7 @@ def _moment_information(sigma, mu, patterns) -> np.ndarray:
     for obs, nk, means, covs in patterns.groups:
         inv = _pattern_inverses(sigma, obs)
         k = obs.shape[1]
-        lr, lc = _vech_pairs(k)
+        lr, lc = vech_indices(k)
         d = means - mu[obs]
         pd_ = np.einsum("gij,gj->gi", inv, d)
         q = inv @ (covs + d[:, :, None] * d[:, None, :]) @ inv
@@ -147,7 +147,7 @@ def _casewise_moment_scores(sigma, mu, pat: MissingPatterns) -> np.ndarray:
     for o, rows in zip(pat.observed, pat.rows, strict=True):
         inv = np.linalg.inv(sigma[np.ix_(o, o)])
         e = (pat.x[np.ix_(rows, o)] - mu[o]) @ inv
-        lr, lc = _vech_pairs(len(o))
+        lr, lc = vech_indices(len(o))
         sc = (e[:, lr] * e[:, lc] - inv[lr, lc]) * np.where(lr == lc, 0.5, 1.0)
         out[np.ix_(rows, o)] = e
         out[np.ix_(rows, p + pos[o[lr], o[lc]])] = sc

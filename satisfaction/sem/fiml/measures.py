@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..robust import _cfi, _fml, _h1_weight, _rmsea, _rmsea_pvalue, _tli, _vech_pairs
-from ..robust import rmsea_ci as _rmsea_ci
+from .. import robust
+from ..model import vech_indices
 from .data import _cached_h1, _patterns_for, _require_meanstructure
 from .em import SaturatedMoments
 from .information import _casewise_moment_scores, _moment_information
@@ -22,7 +22,7 @@ __all__ = ["fiml_fit_measures"]
 def _srmr_bentler(sigma, mu, s, m) -> tuple[float, float]:
     """SRMR (with and without means) of lavaan's "cor.bentler" residuals."""
     sd = np.sqrt(np.diag(s))
-    r, c = _vech_pairs(s.shape[0])
+    r, c = vech_indices(s.shape[0])
     res_cov = (s - sigma)[r, c] / (sd[r] * sd[c])
     res_mean = (m - mu) / sd
     with_mean = np.sqrt((np.sum(res_cov**2) + np.sum(res_mean**2)) / (len(r) + len(sd)))
@@ -63,7 +63,7 @@ def _fiml_corrected(
     n, p = pat.n, pat.x.shape[1]
     wm = _moment_information(h1.cov, h1.mean, pat) / n
     wmi = np.linalg.inv(wm)
-    wc = _h1_weight(h1.cov, True)
+    wc = robust.h1_weight(h1.cov, True)
     gamma = None
     if version == "V3":
         sc = _casewise_moment_scores(h1.cov, h1.mean, pat)
@@ -71,7 +71,7 @@ def _fiml_corrected(
 
     def part(mod, th):
         sig, mu = mod.implied(th)
-        xx3 = 2 * n * _fml(sig, mu, h1.cov, h1.mean, True)
+        xx3 = 2 * n * robust.fml(sig, mu, h1.cov, h1.mean, True)
         jac_s, jac_m = mod.jacobian(th)
         delta = np.vstack([jac_m, jac_s])
         wd = wm @ delta
@@ -89,14 +89,14 @@ def _fiml_corrected(
     xx3_b, k_b = part(_FimlIndependence(p), _independence_theta(pat))
     df_b = p * (p - 1) // 2
     c, c_b = k / df, k_b / df_b
-    lo, hi = _rmsea_ci(xx3 / c, df, n, 0.90, c_hat=c)
+    lo, hi = robust.rmsea_ci(xx3 / c, df, n, 0.90, c_hat=c)
     return {
-        "cfi_robust": _cfi(xx3, df, xx3_b, df_b, c, c_b, robust=True),
-        "tli_robust": _tli(xx3, df, xx3_b, df_b, c, c_b, robust=True),
-        "rmsea_robust": _rmsea(xx3, df, n, c),
+        "cfi_robust": robust.cfi(xx3, df, xx3_b, df_b, c, c_b, robust=True),
+        "tli_robust": robust.tli(xx3, df, xx3_b, df_b, c, c_b, robust=True),
+        "rmsea_robust": robust.rmsea(xx3, df, n, c),
         "rmsea_ci_lower_robust": lo,
         "rmsea_ci_upper_robust": hi,
-        "rmsea_pvalue_robust": _rmsea_pvalue(xx3 / c, df, n, 0.05, c_hat=c),
+        "rmsea_pvalue_robust": robust.rmsea_pvalue(xx3 / c, df, n, 0.05, c_hat=c),
     }
 
 
@@ -176,7 +176,7 @@ def fiml_fit_measures(
     )
     tden = (chisq_b - df_b) * df
     tli = 1 - ((chisq - df) * df_b) / tden if df > 0 and abs(tden) > 0 else 1.0
-    lo, hi = _rmsea_ci(chisq, df, n, level)
+    lo, hi = robust.rmsea_ci(chisq, df, n, level)
     srmr, srmr_nomean = _srmr_bentler(sigma, mu, h1.cov, h1.mean)
     return {
         "npar": float(q),
@@ -190,10 +190,10 @@ def fiml_fit_measures(
         "baseline_pvalue": float(stats.chi2.sf(chisq_b, df_b)),
         "cfi": float(cfi),
         "tli": float(tli),
-        "rmsea": _rmsea(chisq, df, n),
+        "rmsea": robust.rmsea(chisq, df, n),
         "rmsea_ci_lower": lo,
         "rmsea_ci_upper": hi,
-        "rmsea_pvalue": _rmsea_pvalue(chisq, df, n, 0.05),
+        "rmsea_pvalue": robust.rmsea_pvalue(chisq, df, n, 0.05),
         "srmr": srmr,
         "srmr_bentler_nomean": srmr_nomean,
         "logl": logl,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..robust import _vech_pairs
+from ..model import vech_indices
 
 __all__ = []
 
@@ -20,7 +20,7 @@ class _Saturated:
 
     def __init__(self, p: int):
         self.p = p
-        self.rows, self.cols = _vech_pairs(p)
+        self.rows, self.cols = vech_indices(p)
         self.n_free = p + len(self.rows)
 
     def implied(self, theta):
@@ -47,7 +47,7 @@ class _FimlIndependence:
     def __init__(self, p: int):
         self.p = p
         self.n_free = 2 * p
-        r, c = _vech_pairs(p)
+        r, c = vech_indices(p)
         self._diag = np.flatnonzero(r == c)
         self._ps = len(r)
 

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 
 from ..modindices import (
-    _candidate_entries,
-    _entry_jacobian,
-    _information_blocks,
-    _mi_table,
-    _score_test,
+    candidate_entries,
     candidates,
+    entry_jacobian,
+    information_blocks,
+    mi_table,
+    score_test,
 )
 from .data import _patterns_for
 from .information import _expected_weights
@@ -52,12 +52,12 @@ def fiml_modindices(result: Any, data: pd.DataFrame | np.ndarray) -> pd.DataFram
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from satisfaction.sem import fit
+    >>> from satisfaction.sem import fit_sem
     >>> rng = np.random.default_rng(7)
     >>> f = rng.standard_normal(300)
     >>> df = pd.DataFrame({f"y{j}": 0.8 * f + 0.6 * rng.standard_normal(300) for j in range(4)})
     >>> df.loc[rng.random(300) < 0.2, "y3"] = np.nan
-    >>> res = fit("F =~ y0 + y1 + y2 + y3", df, missing="fiml")
+    >>> res = fit_sem("F =~ y0 + y1 + y2 + y3", df, missing="fiml")
     >>> mi = fiml_modindices(res, df)
     >>> list(mi.columns)
     ['lhs', 'op', 'rhs', 'mi', 'epc', 'sepc_lv', 'sepc_all']
@@ -69,10 +69,10 @@ def fiml_modindices(result: Any, data: pd.DataFrame | np.ndarray) -> pd.DataFram
     cands = candidates(model)
     sigma, mu = model.implied(theta)
     jm_s, jm_m = model.jacobian(theta)
-    je_s, je_m = _entry_jacobian(model, theta, _candidate_entries(model, cands))
+    je_s, je_m = entry_jacobian(model, theta, candidate_entries(model, cands))
     w_sig, w_mu = _expected_weights(sigma, pat)
-    i_mm, i_em, i_ee = _information_blocks(jm_s, je_s, w_sig / n, jm_m, je_m, w_mu / n)
+    i_mm, i_em, i_ee = information_blocks(jm_s, je_s, w_sig / n, jm_m, je_m, w_mu / n)
     g_sig, g_mu = _moment_gradient(sigma, mu, pat)
     grad = je_s.T @ (_vech_gradient(g_sig) / n) + je_m.T @ (g_mu / n)
-    mi, epc = _score_test(i_mm, i_em, i_ee, grad, n)
-    return _mi_table(result, cands, mi, epc)
+    mi, epc = score_test(i_mm, i_em, i_ee, grad, n)
+    return mi_table(result, cands, mi, epc)

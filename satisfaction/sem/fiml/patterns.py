@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import SEMError
-from ..robust import _vech_pairs
+from ..model import vech_indices
 
 __all__ = ["MissingPatterns", "missing_patterns", "fiml_loglik"]
 
@@ -141,7 +141,7 @@ def _pattern_inverses(sigma: np.ndarray, obs: np.ndarray) -> np.ndarray:
 
 def _vech_positions(p: int, offset: int = 0) -> np.ndarray:
     """(p, p) map from a matrix entry (either triangle) to its position in vech, plus offset."""
-    r, c = _vech_pairs(p)
+    r, c = vech_indices(p)
     pos = np.zeros((p, p), dtype=int)
     pos[r, c] = offset + np.arange(len(r))
     pos[c, r] = offset + np.arange(len(r))
@@ -150,7 +150,7 @@ def _vech_positions(p: int, offset: int = 0) -> np.ndarray:
 
 def _vech_gradient(g_sig: np.ndarray) -> np.ndarray:
     """Gradient w.r.t. vech(Sigma) from the symmetric-matrix gradient (off-diagonals twice)."""
-    r, c = _vech_pairs(g_sig.shape[0])
+    r, c = vech_indices(g_sig.shape[0])
     return g_sig[r, c] * np.where(r == c, 1.0, 2.0)
 
 

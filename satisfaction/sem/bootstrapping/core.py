@@ -169,7 +169,7 @@ def bootstrap(
     >>> import numpy as np, pandas as pd
     >>> from satisfaction.sem.model import Model
     >>> from satisfaction.sem.estimators import fit_ml
-    >>> from satisfaction.sem.bootstrap import bootstrap
+    >>> from satisfaction.sem.bootstrapping import bootstrap
     >>> rng = np.random.default_rng(3)
     >>> x = rng.normal(size=300); m = 0.5 * x + rng.normal(size=300)
     >>> y = 0.4 * m + rng.normal(size=300)

@@ -639,7 +639,7 @@ def organisation(
 
     Notes
     -----
-    The model is in the module docstring of :mod:`satisfaction.simulate.organisation`
+    The model is in the module docstring of :mod:`satisfaction.simulate.population`
     and its values are in ``.truth`` (and ``data/README.md``). Pulse: every active
     employee is invited every month; person ``i`` answers with probability
     ``pi_i ~ Beta(6 r, 6 (1 - r))``, ``r = response_rate`` (0.60), within days 1-14 of

@@ -78,7 +78,7 @@ def bootstrap_ci(
     Examples
     --------
     >>> import numpy as np
-    >>> from satisfaction.sem.bootstrap import bootstrap_ci
+    >>> from satisfaction.sem.bootstrapping import bootstrap_ci
     >>> t = np.random.default_rng(0).normal(size=(4999, 1))
     >>> lo, hi = bootstrap_ci(t, np.array([0.0]))[0]
     >>> bool(-2.1 < lo < -1.8 and 1.8 < hi < 2.1)

@@ -23,7 +23,7 @@ from scipy import stats
 from ..errors import SEMError, SEMWarning
 from .result import SEMResult
 
-__all__ = ["compare"]
+__all__ = ["compare_models"]
 
 _ROBUST = ("MLM", "MLR")
 
@@ -34,12 +34,12 @@ def _scaling(result: SEMResult, name: str) -> tuple[float, float]:
         raise SEMError(
             f"model {name!r} was fitted with {result.estimator} but its result has "
             "no scaled test (test['robust']['chisq_scaling_factor']); refit it with "
-            "satisfaction.sem.fit"
+            "satisfaction.sem.fit_sem"
         )
     return float(info["chisq"]), float(info["chisq_scaling_factor"])
 
 
-def compare(
+def compare_models(
     *results: SEMResult, names: list[str] | None = None, **named: SEMResult
 ) -> pd.DataFrame:
     """Chi-square difference tests and AIC/BIC for nested models.
@@ -51,7 +51,7 @@ def compare(
     names : list of str, optional
         Model names (default ``model1``, ``model2``, ... or the keyword names).
     **named : SEMResult
-        Models passed as keywords, e.g. ``compare(full=r1, partial=r2)``.
+        Models passed as keywords, e.g. ``compare_models(full=r1, partial=r2)``.
 
     Returns
     -------
@@ -70,12 +70,12 @@ def compare(
     Examples
     --------
     >>> from semopy.examples import political_democracy
-    >>> from satisfaction.sem import fit
+    >>> from satisfaction.sem import fit_sem
     >>> data = political_democracy.get_data()
     >>> base = "ind60 =~ x1 + x2 + x3\\ndem60 =~ y1 + y2 + y3 + y4\\n"
-    >>> r1 = fit(base + "dem60 ~ ind60", data)
-    >>> r0 = fit(base + "dem60 ~ 0*ind60", data)
-    >>> tab = compare(free=r1, fixed=r0)
+    >>> r1 = fit_sem(base + "dem60 ~ ind60", data)
+    >>> r0 = fit_sem(base + "dem60 ~ 0*ind60", data)
+    >>> tab = compare_models(free=r1, fixed=r0)
     >>> tab[["model", "df", "df_diff"]]
       model  df  df_diff
     0  free  13      NaN
@@ -90,7 +90,9 @@ def compare(
         else ([f"model{i + 1}" for i in range(len(results))] + list(named))
     )
     if len(models) < 2:
-        raise SEMError("compare() needs at least two fitted models, e.g. compare(full, partial)")
+        raise SEMError(
+            "compare_models() needs at least two fitted models, e.g. compare_models(full, partial)"
+        )
     if len(labels) != len(models):
         raise SEMError(f"{len(labels)} names for {len(models)} models; give one name per model")
     for lab, m in zip(labels, models, strict=True):

@@ -7,7 +7,7 @@ import numpy as np
 from ...errors import SEMError
 from ..defined import evaluate_batch
 from ..estimators import batched_fit_ml, fit_ml
-from ..montecarlo import _label_map, _values, evaluate_definitions
+from ..montecarlo import definition_inputs, definition_values, evaluate_definitions
 
 __all__ = []
 
@@ -116,8 +116,8 @@ def _defined_values(model, thetas: np.ndarray) -> np.ndarray:
             return out
     except (AttributeError, TypeError):
         pass
-    _, mapping = _label_map(model.partable)
-    sim = evaluate_definitions(defs, _values(mapping, thetas))
+    _, mapping = definition_inputs(model.partable)
+    sim = evaluate_definitions(defs, definition_values(mapping, thetas))
     return np.column_stack(
         [
             np.broadcast_to(np.asarray(sim[name], dtype=float), (thetas.shape[0],))

@@ -1,4 +1,4 @@
-"""``fit()``: specify, estimate and summarise a structural equation model in one call.
+"""``fit_sem()``: specify, estimate and summarise a structural equation model in one call.
 
 The estimator modules plug in here (the ``# dispatch:`` lines): complete-data
 ML/GLS/ULS (:mod:`.estimators`), robust ML "MLM"/"MLR" (:mod:`.robust`), full
@@ -19,7 +19,7 @@ from .estimators import Estimation, expected_information, fit_ml
 from .model import Model
 from .result import SEMResult
 
-__all__ = ["fit", "ESTIMATOR_NAMES"]
+__all__ = ["fit_sem", "ESTIMATOR_NAMES"]
 
 #: every estimator name ``fit`` accepts
 ESTIMATOR_NAMES = ("ML", "GLS", "ULS", "MLM", "MLR", "DWLS", "WLSMV")
@@ -51,7 +51,7 @@ def _prepare_data(data, model: Model, missing: str, ordered) -> tuple[pd.DataFra
         if bad:
             raise SEMError(
                 f"column(s) {bad} are not numeric; recode answer labels to numbers "
-                "first (satisfaction.clean.recode_labels) or pass ordered=[...]"
+                "first (satisfaction.cleaning.recode_labels) or pass ordered=[...]"
             )
         sub = sub.astype(float)
     if missing in ("listwise", "default"):
@@ -127,7 +127,7 @@ def _vcov_from_information(model, theta, estimator, n, S, notes):
         return None
 
 
-def fit(
+def fit_sem(
     model,
     data: pd.DataFrame,
     estimator: str = "ML",
@@ -195,7 +195,7 @@ def fit(
     --------
     >>> from semopy.examples import political_democracy
     >>> data = political_democracy.get_data()
-    >>> res = fit("ind60 =~ x1 + x2 + x3\\ndem60 =~ y1 + y2 + y3 + y4\\n"
+    >>> res = fit_sem("ind60 =~ x1 + x2 + x3\\ndem60 =~ y1 + y2 + y3 + y4\\n"
     ...           "dem60 ~ a*ind60", data)
     >>> row = res.estimates.iloc[7]
     >>> row["lhs"], row["op"], row["rhs"], round(float(row["est"]), 3), round(float(row["se"]), 3)
@@ -346,7 +346,7 @@ def fit(
         if miss == "fiml" or est in ("DWLS", "WLSMV", "MLM", "MLR"):
             raise SEMError("se='bootstrap' is available for complete-data ML, GLS and ULS only")
         boot_fn = _module_function(
-            "bootstrap", "bootstrap", "se='bootstrap'"
+            "bootstrapping", "bootstrap", "se='bootstrap'"
         )  # dispatch: bootstrap
         boot = boot_fn(
             spec,
