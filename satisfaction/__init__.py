@@ -14,6 +14,7 @@ from .errors import (
     ConvergenceWarning,
     InputError,
     InstrumentError,
+    OptionError,
     PrivacyError,
     SatisfactionError,
     SEMError,
@@ -55,7 +56,7 @@ from .cleaning import (
 from .io import Export, ExportReport, read_export, write_processed
 
 # --- privacy / scales -------------------------------------------------------
-from .link import aggregate, to_quarter
+from .linkage import aggregate, to_quarter
 from .privacy import guard, pseudonymise, pseudonymise_frame, suppress
 from .scales import item_analysis, reliability, score
 
@@ -75,6 +76,7 @@ __all__ = [
     "InputError",
     "CleaningError",
     "PrivacyError",
+    "OptionError",
     "SEMError",
     "SEMWarning",
     "ConvergenceWarning",

@@ -13,6 +13,7 @@ __all__ = [
     "CleaningError",
     "PrivacyError",
     "SEMError",
+    "OptionError",
     "SEMWarning",
     "ConvergenceWarning",
 ]
@@ -48,3 +49,7 @@ class SEMWarning(UserWarning):
 
 class ConvergenceWarning(SEMWarning, RuntimeWarning):
     """The optimiser did not converge; estimates are not trustworthy."""
+
+
+class OptionError(SatisfactionError, ValueError):
+    """An option was given a value outside its allowed set (the message lists them)."""

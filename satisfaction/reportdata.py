@@ -19,7 +19,7 @@ from .cleaning import clean
 from .errors import InputError
 from .instruments import Instrument, default_instrument
 from .io import read_export
-from .link import aggregate, to_quarter
+from .linkage import aggregate, to_quarter
 from .privacy import suppress
 from .scales import score
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["to_quarter", "aggregate"]
 

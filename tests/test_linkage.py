@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from satisfaction.errors import InputError
-from satisfaction.link import aggregate, to_quarter
+from satisfaction.linkage import aggregate, to_quarter
 
 
 def test_to_quarter_maps_months_and_keeps_quarters():
