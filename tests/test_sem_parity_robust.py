@@ -144,7 +144,7 @@ def test_likelihood_measures_match_lavaan(case):
         assert_close(res.fit_measures[name], lav, kind="parity_fit", err_msg=name)
 
 
-def test_robust_vcov_at_lavaan_estimates_is_exact(case):
+def test_robust_vcov_at_lavaan_estimates_reproduces_lavaan(case):
     """With lavaan's theta, the sandwich and the trace of U Gamma are lavaan's (``parity``:
     the same formula on the same numbers agrees to about 1e-8, but lavaan's printed
     estimates, our starting point, carry its optimiser's error)."""
