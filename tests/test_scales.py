@@ -19,7 +19,7 @@ import pytest
 from conftest import assert_close, load_reference
 
 import satisfaction as sat
-from satisfaction.errors import InputError, SEMWarning
+from satisfaction.errors import InputError, OptionError, SEMWarning
 from satisfaction.instruments import Construct, Instrument, Item
 from satisfaction.scales import one_factor_ml
 
@@ -97,7 +97,7 @@ def test_score_input_errors(likert):
         sat.score(data.assign(a2="Agree"), inst)
     with pytest.raises(InputError, match="construct 'A' lacks item column"):
         sat.score(data.drop(columns="a3"), inst)
-    with pytest.raises(InputError, match="no construct 'EX'"):
+    with pytest.raises(OptionError, match="constructs='EX' is not one of 'A', 'B'"):
         sat.score(data, inst, constructs="EX")
     with pytest.raises(InputError, match="no item columns"):
         sat.score(data[["unit"]], inst)
