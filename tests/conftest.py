@@ -55,7 +55,8 @@ Shared data
 :func:`reference_data` reads the CSV files both programs fitted. The fixtures
 ``sample_org`` (the bundled sample organisation, session-scoped: do not modify it,
 ``.copy()`` a frame first), ``holzinger39`` and ``political_democracy`` (semopy's example
-data sets) are available to every test.
+data sets, also as :func:`semopy_data` for module-level constants) are available to every
+test.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ __all__ = [
     "load_reference",
     "reference_table",
     "reference_data",
+    "semopy_data",
 ]
 
 #: lavaan's reference results (JSON) and the data they were computed from (``data/``)
@@ -235,17 +237,26 @@ def sample_org():
     return sat.load_sample()
 
 
+def semopy_data(name: str) -> pd.DataFrame:
+    """One of semopy's example data sets: ``"holzinger39"`` or ``"political_democracy"``.
+
+    For module-level constants (``parametrize`` arguments); tests use the fixtures below.
+    """
+    from semopy import examples
+
+    allowed = ("holzinger39", "political_democracy")
+    if name not in allowed:
+        raise ValueError(f"semopy_data: name={name!r} is not one of {allowed}")
+    return getattr(examples, name).get_data()
+
+
 @pytest.fixture(scope="session")
 def holzinger39() -> pd.DataFrame:
-    """semopy's Holzinger-Swineford (1939) data set (n = 301)."""
-    from semopy.examples import holzinger39 as hs
-
-    return hs.get_data()
+    """semopy's Holzinger-Swineford (1939) data set (n = 301). Do not modify it."""
+    return semopy_data("holzinger39")
 
 
 @pytest.fixture(scope="session")
 def political_democracy() -> pd.DataFrame:
-    """semopy's copy of Bollen's political democracy data set (n = 75)."""
-    from semopy.examples import political_democracy as pd_example
-
-    return pd_example.get_data()
+    """semopy's copy of Bollen's political democracy data set (n = 75). Do not modify it."""
+    return semopy_data("political_democracy")

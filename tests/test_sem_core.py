@@ -12,8 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_close
-from semopy.examples import holzinger39, political_democracy
+from conftest import assert_close, semopy_data
 
 import satisfaction as sat
 from satisfaction.errors import ConvergenceWarning, SEMError, SEMWarning
@@ -34,8 +33,8 @@ from satisfaction.sem import fitting as fitmod
 from satisfaction.sem.estimators import dup_weight, expected_information, objective
 from satisfaction.simulate import chain_sample
 
-POLIDEM = political_democracy.get_data()
-HS = holzinger39.get_data()
+POLIDEM = semopy_data("political_democracy")
+HS = semopy_data("holzinger39")
 
 POLIDEM_MODEL = """
 # measurement model
