@@ -207,7 +207,7 @@ CASES: list[Case] = [
         "no_header",
         "no_header.csv",
         error=("InputError", r"first row looks like data.*add a header row"),
-        where=("row 1",),
+        where=("line 1",),
     ),
     # --- dialect and encoding ------------------------------------------------------------------
     Case("cp1252_finnish", "semicolon_cp1252.csv", check=_cp1252),
@@ -216,20 +216,20 @@ CASES: list[Case] = [
         "semicolon_cp1252.csv",
         read={"sep": ","},
         error=("InputError", r"separated by ';'.*pass sep=';'"),
-        where=("row 1",),
+        where=("line 1",),
     ),
     Case(
         "unknown_delimiter",
         "colon_separated.csv",
         error=("InputError", r"separator is not one of.*pass the file's separator"),
-        where=("row 1",),
+        where=("line 1",),
     ),
     Case("utf8_bom", "utf8_bom.csv", check=_utf8_bom),
     Case(
         "bom_cp1252_mix",
         "bom_cp1252_mix.csv",
         error=("InputError", r"byte-order mark but its text is not UTF-8.*encoding='cp1252'"),
-        where=("row 2",),
+        where=("line 2",),
     ),
     Case("bom_cp1252_mix_forced", "bom_cp1252_mix.csv", read={ENC: "cp1252"}, check=_bom_forced),
     Case(
@@ -237,7 +237,7 @@ CASES: list[Case] = [
         "semicolon_cp1252.csv",
         read={ENC: "utf-8"},
         error=("InputError", r"cannot be read as utf-8.*encoding='cp1252'"),
-        where=("row 2",),
+        where=("line 2",),
     ),
     Case(
         "unknown_encoding_name",
@@ -256,7 +256,7 @@ CASES: list[Case] = [
         "ragged_row",
         "ragged_row.csv",
         error=("InputError", r"row has 17 fields but the header has 16"),
-        where=("row 4",),
+        where=("line 4",),
     ),
     # --- not CSV at all ----------------------------------------------------------------------
     Case("binary_named_csv", "binary.csv", error=("InputError", r"binary file, not CSV text")),
@@ -288,13 +288,13 @@ CASES: list[Case] = [
         "unknown_item_column",
         "unknown_item_column.csv",
         error=("InputError", r"look like items but are not in instrument 'default': lq5"),
-        where=("column 'lq5'", "row 1"),
+        where=("column 'lq5'", "line 1"),
     ),
     Case(
         "duplicated_columns",
         "duplicated_columns.csv",
         error=("InputError", r"'lq2' appears 2 times in the header"),
-        where=("column 'lq2'", "row 1"),
+        where=("column 'lq2'", "line 1"),
     ),
     Case(
         "duplicated_after_normalising",
@@ -343,7 +343,7 @@ CASES: list[Case] = [
             "CleaningError",
             r"column 'ex1' has 'Kyllä' \(2\), 'maybe' \(1\).*unknown_labels='missing'",
         ),
-        where=("row 1", "'E002'"),
+        where=("line 3", "'E002'"),
     ),
     Case(
         "unknown_labels_missing",
@@ -387,7 +387,7 @@ CASES: list[Case] = [
         "xlsx_date_in_item",
         "date_in_item.xlsx",
         error=("InputError", r"mixed types: the value .*datetime.*format the column as text"),
-        where=("row 4", "column 'lq2'"),
+        where=("sheet 'responses', row 4", "column 'lq2'"),
     ),
     # --- Parquet -------------------------------------------------------------------------------
     Case(
