@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 import satisfaction as sat
 from satisfaction import config
-from satisfaction.errors import CleaningError, InputError
+from satisfaction.errors import CleaningError, InputError, OptionError
+from satisfaction.io import provenance
 
 BAD = Path(__file__).resolve().parent / "bad_inputs"
 _spec = importlib.util.spec_from_file_location("_bad_cases", BAD / "bad_cases.py")
@@ -96,11 +97,28 @@ def test_binary_extension_without_its_signature(tmp_path):
         sat.read_export(p, INST)
 
 
+@pytest.mark.parametrize(
+    "option, value, allowed",
+    [
+        ("unknown", "drop", "'error', 'keep'"),
+        ("missing", "drop", "'error', 'ignore'"),
+        ("format", "xls", "'csv', 'xlsx', 'parquet'"),
+    ],
+)
+def test_read_export_checks_its_options(option, value, allowed):
+    """Each string option of read_export is checked; the error lists the allowed values."""
+    with pytest.raises(
+        OptionError, match=f"read_export: {option}='{value}' is not one of {allowed}"
+    ):
+        sat.read_export(BAD / "semicolon_cp1252.csv", INST, **{option: value})
+
+
+def test_provenance_checks_its_unit():
+    with pytest.raises(OptionError, match="unit='page' is not one of 'line', 'row', 'record'"):
+        provenance.attach_rows(pd.DataFrame({"a": [1]}), np.array([2]), unit="page")
+
+
 def test_bad_options():
-    with pytest.raises(InputError, match="unknown="):
-        sat.read_export(BAD / "semicolon_cp1252.csv", INST, unknown="drop")
-    with pytest.raises(InputError, match="missing="):
-        sat.read_export(BAD / "semicolon_cp1252.csv", INST, missing="drop")
     with pytest.raises(InputError, match="must be an Instrument"):
         sat.read_export(BAD / "semicolon_cp1252.csv", "default")
 
@@ -162,7 +180,7 @@ def test_empty_header_cells(tmp_path):
     assert list(ex.data.columns) == ["respondent_id", "lq1"] and ex.data["lq1"].tolist() == [4, 5]
     assert sum("unnamed" in n for n in ex.report.notes) == 2
     p.write_text("respondent_id;;lq1\nE1;x;4\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"row 1: column 2 has values but no name"):
+    with pytest.raises(InputError, match=r"line 1: column 2 has values but no name"):
         sat.read_export(p, INST, items=["lq1"])
 
 

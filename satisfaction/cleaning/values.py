@@ -10,6 +10,8 @@ import pandas as pd
 
 from ..errors import CleaningError
 from ..instruments import DONT_KNOW, Instrument, label_map, normalise_label
+from ..io.spellings import EXCEL_ERRORS, excel_error_code, spelling_kind
+from ..options import check_option
 from ._base import (
     _codes_text,
     _column_log,
@@ -17,14 +19,111 @@ from ._base import (
     _dk_keys,
     _factorize,
     _is_numeric,
+    _languages,
     _missing_log,
     _number,
     _numeric_or_fail,
-    _source,
     _specs,
+    _where,
 )
 
-__all__ = ["dont_know_to_missing", "recode_labels", "check_range", "reverse_code"]
+__all__ = [
+    "spelled_to_missing",
+    "dont_know_to_missing",
+    "recode_labels",
+    "check_range",
+    "reverse_code",
+]
+
+
+def spelled_to_missing(
+    data: pd.DataFrame, columns, *, id_col: str | None = "respondent_id"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Set Excel error values and spelled-out missing values to missing, logging each one.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw data (e.g. ``read_export(...).data``).
+    columns : list of str or Instrument
+        The columns to look at (items and meta columns such as ``period``); with an
+        Instrument, its items present in ``data``. Absent columns are ignored.
+    id_col : str, optional
+        The respondent column named in the log.
+
+    Returns
+    -------
+    data : DataFrame
+        A copy with those cells missing (categorical columns keep their type).
+    log : DataFrame
+        One row per value set missing: rule ``excel_error`` (reason: the error's
+        meaning, e.g. "Excel error #DIV/0! (division by zero)") or
+        ``missing_spelling`` (reason: "missing by spelling").
+
+    Notes
+    -----
+    What counts as either is listed in :mod:`satisfaction.io.spellings`. An empty
+    cell is a skipped answer: nothing changes, so nothing is logged (:func:`clean`
+    counts skips per item as ``skipped``). A spelled missing value or an Excel
+    error is not a skip: it is logged here and counted under its own rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"lq1": ["4", "#DIV/0!", "NA", None], "period": ["2026-01", "#N/A", "", "-"]})
+    >>> out, log = spelled_to_missing(d, ["lq1", "period"], id_col=None)
+    >>> out["lq1"].tolist(), out["period"].tolist()
+    (['4', nan, nan, None], ['2026-01', nan, '', nan])
+    >>> log[["row", "column", "old", "rule"]]
+       row  column      old              rule
+    0    1     lq1  #DIV/0!       excel_error
+    1    2     lq1       NA  missing_spelling
+    2    1  period     #N/A       excel_error
+    3    3  period        -  missing_spelling
+    """
+    if isinstance(columns, Instrument):
+        columns = [i.id for i in columns.items]
+    elif isinstance(columns, str):
+        columns = [columns]
+    out = data.copy(deep=False)
+    logs = []
+    for col in dict.fromkeys(c for c in columns if c in data.columns):
+        s = data[col]
+        if _is_numeric(s) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+            continue
+        codes, cats = _factorize(s)
+        kinds = [spelling_kind(c) for c in cats]
+        if not any(kinds):
+            continue
+        hit = np.array([k is not None for k in kinds], dtype=bool)
+        mask = np.zeros(len(s), dtype=bool)
+        valid = codes >= 0
+        mask[valid] = hit[codes[valid]]
+        if not mask.any():
+            continue
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.cat.remove_categories(list(cats[hit]))
+        else:
+            out[col] = s.mask(mask)
+        for kind in ("excel_error", "missing_spelling"):
+            is_kind = np.array([k == kind for k in kinds], dtype=bool)
+            pos = np.flatnonzero(valid & is_kind[np.where(valid, codes, 0)])
+            if not len(pos):
+                continue
+            old = _codes_text(cats, codes[pos])
+            if kind == "excel_error":
+                reasons = {
+                    c: f"Excel error {excel_error_code(c)} ({EXCEL_ERRORS[excel_error_code(c)]}) "
+                    "set to missing"
+                    for c in cats[is_kind]
+                }
+                reason = pd.Categorical(
+                    np.asarray([reasons[c] for c in cats[codes[pos]]], dtype=object)
+                )
+            else:
+                reason = "missing by spelling: text that means no value, set to missing"
+            logs.append(_missing_log(data, pos, col, old, kind, reason, id_col=id_col))
+    return out, _concat_logs(logs)
 
 
 def dont_know_to_missing(
@@ -78,6 +177,7 @@ def dont_know_to_missing(
     0    1    lq1   en osaa SANOA   dont_know
     1    0    lq2                6  dont_know
     """
+    languages = _languages(languages, "dont_know_to_missing")
     specs = _specs(data, items, None)
     keys = _dk_keys(languages, labels)
     code_set = [float(c) for c in codes or ()]
@@ -198,10 +298,10 @@ def recode_labels(
     >>> out["ex1"].tolist(), log["rule"].tolist()
     ([4.0, nan, nan], ['unknown_label', 'unknown_label'])
     """
-    if unknown_labels not in ("error", "missing"):
-        raise CleaningError(
-            f"unknown_labels={unknown_labels!r} is not an option; use 'error' or 'missing'"
-        )
+    unknown_labels = check_option(
+        unknown_labels, ("error", "missing"), "unknown_labels", "recode_labels"
+    )
+    languages = _languages(languages, "recode_labels")
     specs = _specs(data, items, scale)
     likert = label_map(languages) if languages is not None else label_map()
     dk = _dk_keys(languages, None)
@@ -278,8 +378,9 @@ def recode_labels(
         if id_col is not None and id_col in data.columns:
             who = f", respondent {data[id_col].iloc[first0]!r}"
         raise CleaningError(
-            f"{_source(data)}unknown answer labels in {len(unknown)} column{'s' if len(unknown) > 1 else ''}: "
-            f"{'; '.join(parts)} (first at data row {row0}{who}); pass unknown_labels='missing' to set "
+            f"{_where(data, row0)}{who}: unknown answer labels in {len(unknown)} "
+            f"column{'s' if len(unknown) > 1 else ''} (the first on this row): "
+            f"{'; '.join(parts)}; pass unknown_labels='missing' to set "
             "them missing (logged) or mapping={'<label>': <value>} to recode them"
         )
     for col, code_kind, codes, cats in pending:

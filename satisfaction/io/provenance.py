@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..options import check_option
 
-__all__ = ["ROW_UNITS", "attach_rows", "source_rows", "row_place"]
+__all__ = ["ROW_UNITS", "attach_rows", "source_rows", "row_place", "by_position"]
 
 #: What the recorded numbers count: ``line`` (CSV, as an editor shows it), ``row``
 #: (a spreadsheet row) or ``record`` (a Parquet file's rows, the first being 1).
@@ -132,3 +132,37 @@ def row_place(frame: pd.DataFrame, label: Any) -> str:
     if info["unit"] == "record":
         return f"data row {number}"
     return f"line {number}"
+
+
+def by_position(frame: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
+    """A shallow copy indexed ``0 .. n-1`` whose recorded lines follow the rows.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A frame from :func:`read_export`, possibly filtered (its index labels
+        still point at the rows read).
+    name : str, optional
+        The new index's name.
+
+    Returns
+    -------
+    DataFrame
+        The same rows and columns (no data copied), indexed by position, with
+        ``attrs["source_rows"]`` re-keyed to the positions.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> frame = pd.DataFrame({"lq1": [4, 5, 3]})
+    >>> attach_rows(frame, np.array([2, 3, 6]), unit="line")
+    >>> row_place(by_position(frame.iloc[[0, 2]]), 1)
+    'line 6'
+    """
+    numbers = source_rows(frame)
+    info = frame.attrs.get(_KEY)
+    out = frame.copy(deep=False)
+    out.index = pd.RangeIndex(len(frame), name=name)
+    if info:
+        attach_rows(out, numbers, unit=info["unit"], sheet=info["sheet"])
+    return out
