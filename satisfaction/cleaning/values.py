@@ -379,8 +379,8 @@ def recode_labels(
             who = f", respondent {data[id_col].iloc[first0]!r}"
         raise CleaningError(
             f"{_where(data, row0)}{who}: unknown answer labels in {len(unknown)} "
-            f"column{'s' if len(unknown) > 1 else ''} (the first on this row): "
-            f"{'; '.join(parts)}; pass unknown_labels='missing' to set "
+            f"column{'s' if len(unknown) > 1 else ''}: {'; '.join(parts)}; the first of them "
+            "is in this row; pass unknown_labels='missing' to set "
             "them missing (logged) or mapping={'<label>': <value>} to recode them"
         )
     for col, code_kind, codes, cats in pending:

@@ -309,7 +309,7 @@ class _Tape:
 
 
 def _spanning_quote(raw: str, sep: str) -> int | None:
-    """Offset of the first quote whose quoted cell runs over a line break (CSV's rules)."""
+    """Offset of the first quote whose cell runs over a line break or never closes (CSV's rules)."""
     i, n = 0, len(raw)
     field_start, opened = True, None
     while i < n:
@@ -330,9 +330,7 @@ def _spanning_quote(raw: str, sep: str) -> int | None:
         else:
             field_start = c == sep or c in "\r\n"
         i += 1
-    if opened is not None and ("\n" in raw[opened:].rstrip() or "\r" in raw[opened:].rstrip()):
-        return opened
-    return None
+    return opened  # a quote still open where the record (or the file) ends
 
 
 def _ragged(path: Path, enc: str, sep: str, header_row: int, has_header: bool, width: int):
@@ -353,16 +351,16 @@ def _ragged(path: Path, enc: str, sep: str, header_row: int, has_header: bool, w
                 if opened is not None:
                     head = raw[:opened]
                     line = start + head.count("\n") + (head.count("\r") - head.count("\r\n"))
-                    end = (
-                        "the end of the file"
-                        if previous >= start and not raw.endswith(("\n", "\r"))
-                        else f"line {previous}"
+                    span = (
+                        f"so lines {line} to {previous} are read as one row of {len(row)} fields "
+                        f"(the header has {width})"
+                        if previous > line
+                        else f"so the row has {len(row)} fields (the header has {width})"
                     )
                     return _fail(
                         path,
                         f"the quote that opens a cell on this line is not closed where the cell "
-                        f"should end, so everything up to {end} is read as one row of "
-                        f"{len(row)} fields (the header has {width})",
+                        f"should end, {span}",
                         "close the quote in the file (write a quote inside a cell as two quotes, "
                         '""), or delete the stray quote character',
                         row=line,
