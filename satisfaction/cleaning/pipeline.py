@@ -244,13 +244,15 @@ def clean(
     notes = []
     n_in = len(raw)
     data = by_position(raw, name="row")  # keeps each row's line in the file
-    skipped = {c: int(data[c].isna().sum()) for c in ids}
     logs = []
     meta = [id_col, period_col, time_col, duration_col, *META_COLUMNS]
     data, log = spelled_to_missing(
         data, ids + [c for c in meta if c is not None and c not in ids], id_col=idc
     )
     logs.append(log)
+    # a skip is an empty cell (missing, or an empty string), not a logged spelling
+    spelled = log["column"].value_counts() if len(log) else pd.Series(dtype=int)
+    skipped = {c: int(data[c].isna().sum()) - int(spelled.get(c, 0)) for c in ids}
 
     def by_scale(low_high):
         return [i.id for i in present if (i.low, i.high) == low_high]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,8 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
         read_opts["column_names"] = raw_names
     newline = _newline_code(head)
     records = None  # the file's records, scanned only when a row is irregular or too long
+    counter = ThreadPoolExecutor(max_workers=1)  # counts the lines while pyarrow parses
+    counting = counter.submit(_count_lines, path, enc, newline)
 
     def scan():
         nonlocal records
@@ -169,78 +172,84 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
             column=column,
         )
 
-    for _attempt in range(len(raw_names) + 6):
-        convert = pacsv.ConvertOptions(
-            column_types=types,
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            decimal_point=decimal_found,
-            true_values=["\x00true"],
-            false_values=["\x00false"],
-        )
-        parse_opts = pacsv.ParseOptions(delimiter=sep, newlines_in_values=multiline)
-        try:
-            # the streaming reader: with a transcoded (cp1252) file it is faster than the
-            # multithreaded one here and holds a fraction of the memory (see benchmarks/)
-            table = pacsv.open_csv(
-                path,
-                read_options=pacsv.ReadOptions(**read_opts),
-                parse_options=parse_opts,
-                convert_options=convert,
-            ).read_all()
-            binary = [f.name for f in table.schema if pa.types.is_binary(f.type)]
-            if binary:  # pyarrow infers binary for text that is not valid UTF-8
-                del table
-                not_utf8(binary[0])
-                continue
-            break
-        except pa.ArrowInvalid as exc:
-            message = str(exc)
-            m = _ARROW_COLUMN.search(message)
-            if "utf8" in message.lower().replace("-", ""):
-                not_utf8(raw_names[int(m.group(1))] if m else None)
-                continue
-            if "conversion error" in message.lower() and m:
-                col = raw_names[int(m.group(1))]
-                if col not in types:  # inferred from the first block, text later on: read as text
-                    types[col] = dict_type if _key(col) in item_keys else pa.string()
+    try:
+        for _attempt in range(len(raw_names) + 6):
+            convert = pacsv.ConvertOptions(
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                decimal_point=decimal_found,
+                true_values=["\x00true"],
+                false_values=["\x00false"],
+            )
+            parse_opts = pacsv.ParseOptions(delimiter=sep, newlines_in_values=multiline)
+            try:
+                # the streaming reader: with a transcoded (cp1252) file it is faster than the
+                # multithreaded one here and holds a fraction of the memory (see benchmarks/)
+                table = pacsv.open_csv(
+                    path,
+                    read_options=pacsv.ReadOptions(**read_opts),
+                    parse_options=parse_opts,
+                    convert_options=convert,
+                ).read_all()
+                binary = [f.name for f in table.schema if pa.types.is_binary(f.type)]
+                if binary:  # pyarrow infers binary for text that is not valid UTF-8
+                    del table
+                    not_utf8(binary[0])
                     continue
-            if "straddl" in message or "block size" in message:
-                rec = scan()
-                longest = int(rec.length.max()) if len(rec.length) else 0
-                at = int(rec.start[int(rec.length.argmax())]) if len(rec.length) else None
-                if longest > _MAX_ROW or read_opts["block_size"] > _MAX_ROW:
-                    raise _fail(
-                        path,
-                        f"the row on this line is {longest / 2**20:.0f} MB long (a cell that large "
-                        f"is not a survey answer; rows up to {_MAX_ROW >> 20} MB are read)",
-                        "delete or shorten the cell in the file, or export the survey without "
-                        "its attachments",
-                        row=at,
-                    ) from None
-                read_opts["block_size"] = max(2 * read_opts["block_size"], 2 * longest + _BLOCK)
-                notes.append(
-                    f"the row on line {at} is {longest / 2**20:.1f} MB long; read with a larger block"
-                )
-                continue
-            if "Expected" in message and "columns" in message:
-                if not multiline:  # a quoted multi-line cell after the sniffed 64 KB
-                    multiline = True
+                break
+            except pa.ArrowInvalid as exc:
+                message = str(exc)
+                m = _ARROW_COLUMN.search(message)
+                if "utf8" in message.lower().replace("-", ""):
+                    not_utf8(raw_names[int(m.group(1))] if m else None)
                     continue
-                raise _ragged(path, enc, sep, header_row, has_header, len(raw_names)) from None
-            raise _fail(
-                path,
-                f"cannot be parsed as CSV ({message.splitlines()[0][:120]})",
-                "check the separator, the quoting and the encoding",
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise _fail(
-                path,
-                f"is not valid {enc} beyond its first 64 KB ({exc.reason})",
-                "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
-            ) from None
-    lines = _record_lines(path, enc, sep, newline, header_row, has_header, table.num_rows, scan)
+                if "conversion error" in message.lower() and m:
+                    col = raw_names[int(m.group(1))]
+                    if (
+                        col not in types
+                    ):  # inferred from the first block, text later on: read as text
+                        types[col] = dict_type if _key(col) in item_keys else pa.string()
+                        continue
+                if "straddl" in message or "block size" in message:
+                    rec = scan()
+                    longest = int(rec.length.max()) if len(rec.length) else 0
+                    at = int(rec.start[int(rec.length.argmax())]) if len(rec.length) else None
+                    if longest > _MAX_ROW or read_opts["block_size"] > _MAX_ROW:
+                        raise _fail(
+                            path,
+                            f"the row on this line is {longest / 2**20:.0f} MB long (a cell that large "
+                            f"is not a survey answer; rows up to {_MAX_ROW >> 20} MB are read)",
+                            "delete or shorten the cell in the file, or export the survey without "
+                            "its attachments",
+                            row=at,
+                        ) from None
+                    read_opts["block_size"] = max(2 * read_opts["block_size"], 2 * longest + _BLOCK)
+                    notes.append(
+                        f"the row on line {at} is {longest / 2**20:.1f} MB long; read with a larger block"
+                    )
+                    continue
+                if "Expected" in message and "columns" in message:
+                    if not multiline:  # a quoted multi-line cell after the sniffed 64 KB
+                        multiline = True
+                        continue
+                    raise _ragged(path, enc, sep, header_row, has_header, len(raw_names)) from None
+                raise _fail(
+                    path,
+                    f"cannot be parsed as CSV ({message.splitlines()[0][:120]})",
+                    "check the separator, the quoting and the encoding",
+                ) from None
+            except UnicodeDecodeError as exc:
+                raise _fail(
+                    path,
+                    f"is not valid {enc} beyond its first 64 KB ({exc.reason})",
+                    "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
+                ) from None
+    finally:
+        counter.shutdown(wait=False, cancel_futures=True)
+    counted = counting.result()
+    lines = _record_lines(path, enc, sep, header_row, has_header, table.num_rows, counted, scan)
     # free each Arrow column as it is converted, and keep columns in their own blocks (no copy)
     data = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
@@ -280,10 +289,13 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
     )
 
 
-def _record_lines(path, enc, sep, newline, header_row, has_header, n, scan):
-    """The line where each of the ``n`` data records starts (``None`` if it cannot be known)."""
+def _record_lines(path, enc, sep, header_row, has_header, n, counted, scan):
+    """The line where each of the ``n`` data records starts (``None`` if it cannot be known).
+
+    ``counted`` is the file's number of lines (:func:`_count_lines`); ``scan()``
+    finds the records when the count says some row is not on a line of its own.
+    """
     first = header_row + 1 if has_header else header_row
-    counted = _count_lines(path, enc, newline)
     if counted is not None and counted == first - 1 + n:  # no blank line, no multi-line cell
         return np.arange(first, first + n, dtype=np.int64)
     lines = _data_lines(scan(), header_row, has_header)

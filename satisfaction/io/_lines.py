@@ -65,7 +65,11 @@ def _units(path: Path, encoding: str):
 
 
 def _count_lines(path: Path, encoding: str, newline: int) -> int | None:
-    """Lines up to the last one that holds anything but whitespace (``None`` for UTF-16)."""
+    """Lines up to the last one that holds anything but whitespace (``None``: use the scan).
+
+    :func:`read_export` runs it in a thread while pyarrow parses the file (which
+    releases the GIL), so on a machine with two cores it costs next to nothing.
+    """
     if _wide(encoding):
         return None
     code = bytes([newline])
@@ -74,13 +78,11 @@ def _count_lines(path: Path, encoding: str, newline: int) -> int | None:
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
             total += chunk.count(code)
-            if chunk.strip():
-                last = chunk
-            else:
-                last += chunk
+            last = chunk
     stripped = last.rstrip()
-    tail = last[len(stripped) :]
-    return total + 1 - tail.count(code)
+    if not stripped and total:  # a last block of nothing but line breaks: let the scan count
+        return None
+    return total + 1 - last[len(stripped) :].count(code)
 
 
 def _scan_records(path: Path, encoding: str, newline: int) -> _Records:
