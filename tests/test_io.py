@@ -103,6 +103,8 @@ def test_binary_extension_without_its_signature(tmp_path):
         ("unknown", "drop", "'error', 'keep'"),
         ("missing", "drop", "'error', 'ignore'"),
         ("format", "xls", "'csv', 'xlsx', 'parquet'"),
+        ("decimal", "·", "'.', ','"),
+        ("sep", ";;", "';', ',', '\\t', '|', ':', ' '"),
     ],
 )
 def test_read_export_checks_its_options(option, value, allowed):

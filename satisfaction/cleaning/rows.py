@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CleaningError
+from ..io.provenance import row_place, source_rows
 from ._base import _concat_logs, _empty_log, _log, _specs, _where
 
 __all__ = ["drop_empty", "drop_bad_dates", "drop_duplicates"]
@@ -249,7 +250,8 @@ def drop_duplicates(
         The kept rows, in their original order.
     log : DataFrame
         One row per dropped row, rule ``duplicate``: ``old`` is the dropped row's
-        submission time, ``new`` names the row kept.
+        submission time, ``new`` names the row kept (its position, and its line in
+        the file when the frame came from :func:`~satisfaction.io.read_export`).
 
     Examples
     --------
@@ -292,6 +294,10 @@ def drop_duplicates(
     kept_pos = order[last[dup_sorted]]
     kept_rows = data.index.to_numpy()[kept_pos]
     new = np.char.add("kept row ", kept_rows.astype(str)).astype(object)
+    kept_lines = source_rows(data, kept_rows)
+    if (kept_lines > 0).any():  # and where it is in the file
+        places = np.array([row_place(data, r) for r in kept_rows], dtype=object)
+        new = np.where(kept_lines > 0, new + " (" + places + ")", new)
     if t is not None:
         old = pd.to_datetime(
             pd.Series(t[dropped_pos]).where(t[dropped_pos] != np.iinfo(np.int64).min)

@@ -141,6 +141,8 @@ def read_export(
         CSV dialect. Default: detected from the first 64 KB (UTF-8, UTF-8 with BOM,
         UTF-16 with BOM, else cp1252; ``;``, tab, ``,`` or ``|``; a decimal comma when
         numbers such as ``3,5`` appear). Excel's ``sep=;`` first line is honoured.
+        ``sep`` may be ``";"``, ``","``, ``"\t"``, ``"|"``, ``":"`` or ``" "``;
+        ``decimal`` ``"."`` or ``","``.
     names : sequence of str, optional
         CSV without a header row: the column names, in order.
     format : {"csv", "xlsx", "parquet"}, optional
@@ -209,6 +211,10 @@ def read_export(
     missing = check_option(missing, ("error", "ignore"), "missing", "read_export")
     if format is not None:
         format = check_option(format, ("csv", "xlsx", "parquet"), "format", "read_export")
+    if decimal is not None:
+        decimal = check_option(decimal, (".", ","), "decimal", "read_export")
+    if sep is not None:
+        sep = check_option(sep, (";", ",", "\t", "|", ":", " "), "sep", "read_export", case=True)
     if instrument is not None and not isinstance(instrument, Instrument):
         raise InputError(
             f"instrument must be an Instrument, got {type(instrument).__name__}; "

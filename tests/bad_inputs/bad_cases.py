@@ -162,7 +162,8 @@ def _duplicates(ex, cl):
     log = cl.log[cl.log["rule"] == "duplicate"].sort_values("row")
     # E001 submitted again later (row 8): row 0 goes; E004's extra row 9 is earlier: row 9 goes
     assert log["row"].tolist() == [0, 9]
-    assert log["new"].astype(str).tolist() == ["kept row 8", "kept row 3"]
+    assert log["new"].astype(str).tolist() == ["kept row 8 (line 10)", "kept row 3 (line 5)"]
+    assert log["line"].tolist() == [2, 11]
 
 
 def _whitespace(ex, cl):
