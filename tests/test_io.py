@@ -164,14 +164,17 @@ def test_cp1252_after_an_ascii_first_block_is_read_again_as_cp1252(tmp_path):
     ex = sat.read_export(p, INST, items=["lq1"])
     assert ex.report.encoding == "cp1252" and ex.data["unit"].iloc[-1] == "Hälytys"
     assert any("later rows are not" in n for n in ex.report.notes)
-    with pytest.raises(InputError, match=r"not valid utf-8 text beyond its first 64 KB"):
+    with pytest.raises(
+        InputError,
+        match=r"line 8002, column .unit.: is not valid utf-8 text beyond its first 64 KB",
+    ):
         sat.read_export(p, INST, items=["lq1"], encoding="utf-8")
     # UTF-8 letters in the first 64 KB, cp1252 later: a mixed file is an error, not a guess
     mixed = ("respondent_id;unit;lq1\nE0;Hälytys;4\n" + body.split("\n", 1)[1]).encode("utf-8")
     p.write_bytes(mixed + "E9;Hälytys;4\n".encode("cp1252"))
     with pytest.raises(InputError, match=r"beyond its first 64 KB.*encoding='cp1252'") as info:
         sat.read_export(p, INST, items=["lq1"])
-    assert "column 'unit'" in str(info.value)
+    assert "line 8003, column 'unit'" in str(info.value)
 
 
 def test_empty_header_cells(tmp_path):

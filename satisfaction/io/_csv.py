@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -169,6 +170,7 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
             path,
             f"is not valid {enc} text beyond its first 64 KB",
             "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
+            row=_first_bad_line(path, enc),
             column=column,
         )
 
@@ -245,6 +247,7 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
                     path,
                     f"is not valid {enc} beyond its first 64 KB ({exc.reason})",
                     "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
+                    row=_first_bad_line(path, enc),
                 ) from None
     finally:
         counter.shutdown(wait=False, cancel_futures=True)
@@ -287,6 +290,20 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
         lines=lines,
         unit="line",
     )
+
+
+def _first_bad_line(path: Path, enc: str) -> int | None:
+    """The line of the first byte that is not valid ``enc`` text (``None`` if there is none)."""
+    decoder = codecs.getincrementaldecoder(enc)("strict")
+    lines = 1
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return lines + chunk.count(b"\n", 0, exc.start)
+            lines += chunk.count(b"\n")
+    return None
 
 
 def _record_lines(path, enc, sep, header_row, has_header, n, counted, scan):
