@@ -25,15 +25,17 @@ from .spellings import spelling_kind
 
 __all__ = ["_read_xlsx", "_xlsx_engine"]
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _ERROR_CELL = re.compile(
     rb"<(?:\w+:)?c\b([^>]*?\bt=[\"']e[\"'][^>]*)>(.*?)</(?:\w+:)?c>", flags=re.DOTALL
 )
 _CELL_REF = re.compile(rb"\br=[\"']([A-Z]+)(\d+)[\"']")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
+
+
+def _local(name: str) -> str:
+    """An XML tag or attribute name without its namespace."""
+    return name.rsplit("}", 1)[-1]
 
 
 def _sheet_xml(book: zipfile.ZipFile, sheet: str) -> str | None:
@@ -43,10 +45,14 @@ def _sheet_xml(book: zipfile.ZipFile, sheet: str) -> str | None:
         rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
         return None
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_NS_PKG}Relationship")}
-    for node in workbook.iter(f"{_NS_MAIN}sheet"):
-        if node.get("name") == sheet:
-            target = targets.get(node.get(f"{_NS_REL}id"), "")
+    # local names only: transitional and strict OOXML use different namespaces
+    targets = {
+        r.get("Id"): r.get("Target", "") for r in rels.iter() if _local(r.tag) == "Relationship"
+    }
+    for node in workbook.iter():
+        if _local(node.tag) == "sheet" and node.get("name") == sheet:
+            rid = next((v for k, v in node.attrib.items() if _local(k) == "id"), None)
+            target = targets.get(rid, "")
             if target.startswith("/"):
                 return target.lstrip("/")
             return posixpath.normpath(posixpath.join("xl", target)) if target else None
