@@ -96,7 +96,7 @@ def spelled_to_missing(
     >>> d = pd.DataFrame({"lq1": ["4", "#DIV/0!", "NA", None], "period": ["2026-01", "#N/A", "", "-"]})
     >>> out, log = spelled_to_missing(d, ["lq1", "period"], id_col=None)
     >>> out["lq1"].tolist(), out["period"].tolist()
-    (['4', nan, nan, nan], ['2026-01', nan, '', nan])
+    (['4', nan, nan, nan], ['2026-01', nan, nan, nan])
     >>> log[["row", "column", "old", "rule"]]
        row  column      old              rule
     0    1     lq1  #DIV/0!       excel_error
