@@ -146,7 +146,8 @@ def test_recode_bad_options():
 
 
 def test_dont_know_every_language_and_codes():
-    labels = [lab for langs in DONT_KNOW_LABELS.values() for lab in langs]
+    # every don't-know label but "N/A", which is a missing spelling (satisfaction.io.spellings)
+    labels = [lab for langs in DONT_KNOW_LABELS.values() for lab in langs if lab != "N/A"]
     d = pd.DataFrame({"lq1": labels + ["4", None], "lq2": [9.0] + [1.0] * (len(labels) + 1)})
     out, log = dont_know_to_missing(d, ["lq1", "lq2"], codes=[9], id_col=None)
     assert out["lq1"].isna().sum() == len(labels) + 1 and out["lq1"].iloc[-2] == "4"
@@ -552,3 +553,21 @@ def test_every_option_is_checked(call, message):
     with pytest.raises(OptionError, match=re.escape(message) + r".* is not one of '") as info:
         call()
     assert isinstance(info.value, ValueError)
+
+
+def test_recode_labels_and_dont_know_leave_spellings_their_own_rules():
+    """Used on their own, the steps agree with clean: 'N/A' is a missing spelling, not a don't-know."""
+    d = pd.DataFrame({"lq1": ["N/A", "#REF!", "En osaa sanoa", "4", "null"]})
+    out, log = dont_know_to_missing(d, ["lq1"], id_col=None)
+    assert log["old"].tolist() == ["En osaa sanoa"] and out["lq1"].iloc[0] == "N/A"
+    out, log = recode_labels(d, ["lq1"], id_col=None)
+    assert out["lq1"].isna().tolist() == [True, True, True, False, True]
+    assert log.sort_values("row")["rule"].tolist() == [
+        "missing_spelling",
+        "excel_error",
+        "dont_know",
+        "missing_spelling",
+    ]
+    assert "Excel error #REF! (reference to a deleted cell) set to missing" in set(
+        log["reason"].astype(str)
+    )

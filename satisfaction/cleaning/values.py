@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import CleaningError
 from ..instruments import DONT_KNOW, Instrument, label_map, normalise_label
-from ..io.spellings import EXCEL_ERRORS, MISSING_SPELLINGS, excel_error_code
+from ..io.spellings import EXCEL_ERRORS, MISSING_SPELLINGS, excel_error_code, spelling_kind
 from ..options import check_option
 from ._base import (
     _codes_text,
@@ -29,6 +29,15 @@ from ._base import (
 
 _ERROR_KEYS = sorted({code.lower() for code in EXCEL_ERRORS})
 _MISSING_KEYS = sorted({text.lower() for text in MISSING_SPELLINGS})
+
+
+_SPELLED = "missing by spelling: text that means no value, set to missing"
+
+
+def _error_reason(text: str) -> str:
+    """``"Excel error #DIV/0! (division by zero) set to missing"``."""
+    code = excel_error_code(text)
+    return f"Excel error {code} ({EXCEL_ERRORS[code]}) set to missing"
 
 
 def _spelling_codes(s: pd.Series) -> np.ndarray:
@@ -137,16 +146,9 @@ def spelled_to_missing(
                 continue
             old = np.array([str(v) for v in s.iloc[pos]], dtype=object)
             if rule == "excel_error":
-                reason = np.array(
-                    [
-                        f"Excel error {excel_error_code(v)} "
-                        f"({EXCEL_ERRORS[excel_error_code(v)]}) set to missing"
-                        for v in old
-                    ],
-                    dtype=object,
-                )
+                reason = np.array([_error_reason(v) for v in old], dtype=object)
             else:
-                reason = "missing by spelling: text that means no value, set to missing"
+                reason = _SPELLED
             logs.append(_missing_log(data, pos, col, old, rule, reason, id_col=id_col))
     return out, _concat_logs(logs)
 
@@ -224,7 +226,11 @@ def dont_know_to_missing(
             codes_, cats = _factorize(s)
             is_dk = np.array(
                 [
-                    (not isinstance(c, (int, float, np.number)) and normalise_label(c) in keys)
+                    (
+                        not isinstance(c, (int, float, np.number))
+                        and normalise_label(c) in keys
+                        and spelling_kind(c) is None  # "N/A" is a missing spelling
+                    )
                     or (_number(str(c)) in code_set if code_set else False)
                     for c in cats
                 ],
@@ -274,7 +280,8 @@ def recode_labels(
     scale : tuple of int
         Scale of the listed items when ``items`` is a list.
     unknown_labels : {"error", "missing"}
-        A label that is neither a Likert label, a don't-know nor a number: raise a
+        A label that is neither a Likert label, a don't-know, an Excel error, a
+        missing spelling (see :func:`spelled_to_missing`) nor a number: raise a
         :class:`~satisfaction.errors.CleaningError` listing every such label with
         its count, or set it missing (logged, rule ``unknown_label``).
     mapping : mapping, optional
@@ -291,8 +298,9 @@ def recode_labels(
         A copy with the item columns as ``float64``.
     log : DataFrame
         One row per value whose meaning changed: don't-knows (rule ``dont_know``),
-        unknown labels set missing (``unknown_label``) and labels mapped to missing
-        (``mapping``).
+        unknown labels set missing (``unknown_label``), labels mapped to missing
+        (``mapping``), Excel errors (``excel_error``) and missing spellings
+        (``missing_spelling``).
 
     Notes
     -----
@@ -348,7 +356,8 @@ def recode_labels(
         codes, cats = _factorize(s)
         n = len(cats)
         values = np.full(n, np.nan)
-        kind = np.zeros(n, dtype=np.int8)  # 0 value, 1 dont_know, 2 unknown, 3 mapped missing
+        # 0 value, 1 dont_know, 2 unknown, 3 mapped missing, 4 Excel error, 5 missing spelling
+        kind = np.zeros(n, dtype=np.int8)
         for j, c in enumerate(cats):
             if isinstance(c, (int, float, np.number)) and not isinstance(c, bool):
                 values[j] = float(c)
@@ -360,6 +369,10 @@ def recode_labels(
                     kind[j] = 1 if v is DONT_KNOW else 3
                 else:
                     values[j] = float(v)
+                continue
+            spelled = spelling_kind(c)
+            if spelled is not None:
+                kind[j] = 4 if spelled == "excel_error" else 5
                 continue
             if (low, high) == (1, 5) and key in likert:
                 v = likert[key]
@@ -413,14 +426,15 @@ def recode_labels(
             (1, "dont_know", "don't-know answer set to missing"),
             (2, "unknown_label", "unknown answer label set to missing"),
             (3, "mapping", "label mapped to missing by the user's mapping"),
+            (4, "excel_error", None),
+            (5, "missing_spelling", _SPELLED),
         ):
             pos = np.flatnonzero(code_kind == k)
             if len(pos):
-                logs.append(
-                    _missing_log(
-                        data, pos, col, _codes_text(cats, codes[pos]), rule, reason, id_col=id_col
-                    )
-                )
+                old = _codes_text(cats, codes[pos])
+                if reason is None:
+                    reason = np.array([_error_reason(str(v)) for v in old], dtype=object)
+                logs.append(_missing_log(data, pos, col, old, rule, reason, id_col=id_col))
     return out, _concat_logs(logs)
 
 
