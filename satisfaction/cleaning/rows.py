@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CleaningError
-from ..io.provenance import row_place, source_rows
+from ..io.provenance import row_places, source_rows
 from ._base import _concat_logs, _empty_log, _log, _specs, _where
 
 __all__ = ["drop_empty", "drop_bad_dates", "drop_duplicates"]
@@ -296,8 +296,7 @@ def drop_duplicates(
     new = np.char.add("kept row ", kept_rows.astype(str)).astype(object)
     kept_lines = source_rows(data, kept_rows)
     if (kept_lines > 0).any():  # and where it is in the file
-        places = np.array([row_place(data, r) for r in kept_rows], dtype=object)
-        new = np.where(kept_lines > 0, new + " (" + places + ")", new)
+        new = np.where(kept_lines > 0, new + " (" + row_places(data, kept_rows) + ")", new)
     if t is not None:
         old = pd.to_datetime(
             pd.Series(t[dropped_pos]).where(t[dropped_pos] != np.iinfo(np.int64).min)

@@ -28,7 +28,9 @@ from ._base import (
 )
 
 _ERROR_KEYS = sorted({code.lower() for code in EXCEL_ERRORS})
-_MISSING_KEYS = sorted({text.lower() for text in MISSING_SPELLINGS})
+_MISSING_KEYS = sorted({text.lower() for text in MISSING_SPELLINGS} | {""})
+_KEYS = _ERROR_KEYS + _MISSING_KEYS  # one lookup table: key -> kind
+_KINDS = np.array([1] * len(_ERROR_KEYS) + [2] * len(_MISSING_KEYS), dtype=np.int8)
 
 
 _SPELLED = "missing by spelling: text that means no value, set to missing"
@@ -43,11 +45,26 @@ def _error_reason(text: str) -> str:
 def _spelling_codes(s: pd.Series) -> np.ndarray:
     """Per value: 0 an answer (or missing), 1 an Excel error, 2 a missing spelling, 3 empty text.
 
-    Vectorised (``.str`` methods) so that an id column of a million distinct values
-    costs milliseconds; non-text values are never either kind.
+    Vectorised (pyarrow's string kernels on text columns, ``.str`` methods on object
+    columns) so that an id column of a million distinct values costs milliseconds;
+    non-text values are never either kind.
     """
     out = np.zeros(len(s), dtype=np.int8)
-    try:  # lower() (pyarrow's utf8_lower on text columns) folds every spelling listed
+    if s.dtype != object and pd.api.types.is_string_dtype(s.dtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(s.array)
+        folded = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        idx = pc.fill_null(pc.index_in(folded, value_set=pa.array(_KEYS)), -1).to_numpy(
+            zero_copy_only=False
+        )
+        hit = idx >= 0
+        out[hit] = _KINDS[idx[hit]]
+        empty = pc.fill_null(pc.equal(pc.utf8_length(arr), 0), False)
+        out[empty.to_numpy(zero_copy_only=False)] = 3
+        return out
+    try:
         folded = s.str.strip().str.lower()
     except AttributeError:  # no text at all (an object column of numbers)
         return out

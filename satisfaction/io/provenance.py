@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..options import check_option
 
-__all__ = ["ROW_UNITS", "attach_rows", "source_rows", "row_place", "by_position"]
+__all__ = ["ROW_UNITS", "attach_rows", "source_rows", "row_place", "row_places", "by_position"]
 
 #: What the recorded numbers count: ``line`` (CSV, as an editor shows it), ``row``
 #: (a spreadsheet row) or ``record`` (a Parquet file's rows, the first being 1).
@@ -123,15 +123,25 @@ def row_place(frame: pd.DataFrame, label: Any) -> str:
 
     Without a recorded source it names the index label (``"index 7"``).
     """
-    number = int(source_rows(frame, [label])[0])
+    return str(row_places(frame, [label])[0])
+
+
+def row_places(frame: pd.DataFrame, labels: Any) -> np.ndarray:
+    """:func:`row_place` for many labels at once (an object array of text)."""
+    labels = list(labels)
+    numbers = source_rows(frame, labels)
     info = frame.attrs.get(_KEY) if hasattr(frame, "attrs") else None
-    if number < 0 or not info:
-        return f"index {label}"
-    if info["unit"] == "row":
-        return (f"sheet {info['sheet']!r}, " if info["sheet"] else "") + f"row {number}"
-    if info["unit"] == "record":
-        return f"data row {number}"
-    return f"line {number}"
+    if not info:
+        prefix = "line "
+    elif info["unit"] == "row":
+        prefix = (f"sheet {info['sheet']!r}, " if info["sheet"] else "") + "row "
+    elif info["unit"] == "record":
+        prefix = "data row "
+    else:
+        prefix = "line "
+    known = np.char.add(prefix, numbers.astype(str)).astype(object)
+    unknown = np.array([f"index {label}" for label in labels], dtype=object)
+    return np.where(numbers > 0, known, unknown) if len(labels) else known
 
 
 def by_position(frame: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
