@@ -251,7 +251,10 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
                 ) from None
     finally:
         counter.shutdown(wait=False, cancel_futures=True)
-    counted = counting.result()
+    try:
+        counted = counting.result()
+    except OSError:  # the file went away while it was read: the scan will say so
+        counted = None
     lines = _record_lines(path, enc, sep, header_row, has_header, table.num_rows, counted, scan)
     # free each Arrow column as it is converted, and keep columns in their own blocks (no copy)
     data = table.to_pandas(split_blocks=True, self_destruct=True)
