@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -31,6 +32,11 @@ _ERROR_KEYS = sorted({code.lower() for code in EXCEL_ERRORS})
 _MISSING_KEYS = sorted({text.lower() for text in MISSING_SPELLINGS} | {""})
 _KEYS = _ERROR_KEYS + _MISSING_KEYS  # one lookup table: key -> kind
 _KINDS = np.array([1] * len(_ERROR_KEYS) + [2] * len(_MISSING_KEYS), dtype=np.int8)
+_FIRST = (  # how a spelling can start, after spaces: a cheap filter before folding the text
+    r"^\s*(?:["
+    + "".join(sorted({re.escape(c) for k in _KEYS if k for c in (k[0], k[0].upper())}))
+    + r"]|$)"
+)
 
 
 _SPELLED = "missing by spelling: text that means no value, set to missing"
@@ -55,14 +61,19 @@ def _spelling_codes(s: pd.Series) -> np.ndarray:
         import pyarrow.compute as pc
 
         arr = pa.array(s.array)
-        folded = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-        idx = pc.fill_null(pc.index_in(folded, value_set=pa.array(_KEYS)), -1).to_numpy(
-            zero_copy_only=False
-        )
+        # only values that start like a spelling (or are blank) are folded and looked up
+        maybe = pc.fill_null(pc.match_substring_regex(arr, _FIRST), False)
+        pos = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+        if not len(pos):
+            return out
+        some = arr.take(pa.array(pos))
+        folded = pc.utf8_lower(pc.utf8_trim_whitespace(some))
+        idx = pc.index_in(folded, value_set=pa.array(_KEYS))
+        idx = pc.fill_null(idx, -1).to_numpy(zero_copy_only=False)
         hit = idx >= 0
-        out[hit] = _KINDS[idx[hit]]
-        empty = pc.fill_null(pc.equal(pc.utf8_length(arr), 0), False)
-        out[empty.to_numpy(zero_copy_only=False)] = 3
+        out[pos[hit]] = _KINDS[idx[hit]]
+        empty = pc.fill_null(pc.equal(pc.utf8_length(some), 0), False)
+        out[pos[empty.to_numpy(zero_copy_only=False)]] = 3
         return out
     try:
         folded = s.str.strip().str.lower()
