@@ -74,15 +74,17 @@ def _count_lines(path: Path, encoding: str, newline: int) -> int | None:
         return None
     code = bytes([newline])
     total = 0
-    last = b""
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            total += chunk.count(code)
-            last = chunk
-    stripped = last.rstrip()
-    if not stripped and total:  # a last block of nothing but line breaks: let the scan count
+    buffer = bytearray(_CHUNK)  # one buffer, read into again and again: no allocation per block
+    tail = b""
+    with open(path, "rb", buffering=0) as handle:
+        while n := handle.readinto(buffer):
+            block = buffer if n == _CHUNK else buffer[:n]
+            total += block.count(code)
+            tail = bytes(block[-4096:]) if n >= 4096 else tail[-(4096 - n) :] + bytes(block)
+    stripped = tail.rstrip()
+    if not stripped and total:  # a file that ends in 4 KB of blank lines: let the scan count
         return None
-    return total + 1 - last[len(stripped) :].count(code)
+    return total + 1 - tail[len(stripped) :].count(code)
 
 
 def _scan_records(path: Path, encoding: str, newline: int) -> _Records:
