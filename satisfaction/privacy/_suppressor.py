@@ -18,6 +18,7 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linprog
 
 from ..errors import PrivacyError
@@ -119,6 +120,7 @@ class _Suppressor:
         self.eq = equations
         self.k = k
         self.previous = previous
+        self.terms = [[(q.margin, 1.0)] + [(m, -1.0) for m in q.members] for q in equations]
         for j, q in enumerate(equations):
             entries[q.margin].lines.append(j)
             for m in q.members:
@@ -126,8 +128,7 @@ class _Suppressor:
 
     # -- the attacker's linear programme ---------------------------------------------------
     def _terms(self, j: int) -> list[tuple[int, float]]:
-        q = self.eq[j]
-        return [(q.margin, 1.0)] + [(m, -1.0) for m in q.members]
+        return self.terms[j]
 
     def _component(self, start: int, everything: bool = False) -> tuple[list[int], list[int]]:
         """Hidden entries (or all, with ``everything``) linked to ``start`` through equations."""
@@ -144,15 +145,33 @@ class _Suppressor:
                         todo.append(m)
         return sorted(seen), sorted(lines)
 
-    def interval(self, target: int, reasons_only: bool = False) -> tuple[float, float]:
+    def _bounds(self, u: int) -> tuple[float, float | None]:
+        if self.e[u].suppressed:
+            return self.e[u].bounds(self.k)
+        if self.e[u].value == 0 and self.e[u].kind == "cell":
+            return 0.0, 0.0  # empty cells are never hidden: the reader knows them
+        return 0.0, None
+
+    def interval(
+        self, target: int, reasons_only: bool = False, cap: float = np.inf
+    ) -> tuple[float, float]:
         """The reader's feasible range of ``target``'s count (``inf`` when unbounded).
 
         With ``reasons_only``, every shown figure but the empty cells (never hidden)
         counts as unknown (>= 0): the range the reasons and the table's shape alone allow.
+        A maximum above ``cap`` is reported as ``cap``. One linear programme gives both
+        ends: it holds two copies of the unknowns, minimising the target in one and
+        maximising it in the other.
         """
         unknowns, lines = self._component(target, everything=reasons_only)
         col = {u: c for c, u in enumerate(unknowns)}
-        a = np.zeros((len(lines), len(unknowns)))
+        bounds = [self._bounds(u) for u in unknowns]
+        lo_b, hi_b = bounds[col[target]]
+        hi_b = np.inf if hi_b is None else hi_b
+        if not lines:
+            return lo_b, min(hi_b, cap)
+        n = len(unknowns)
+        a = np.zeros((len(lines), n))
         b = np.zeros(len(lines))
         for r, j in enumerate(lines):
             for m, sign in self._terms(j):
@@ -160,32 +179,52 @@ class _Suppressor:
                     a[r, col[m]] += sign
                 else:
                     b[r] -= sign * self.e[m].value
-        bounds = [
-            self.e[u].bounds(self.k)
-            if self.e[u].suppressed
-            else ((0.0, 0.0) if self.e[u].value == 0 and self.e[u].kind == "cell" else (0.0, None))
-            for u in unknowns
-        ]
-        lo_b, hi_b = bounds[col[target]]
-        if not lines:
-            return lo_b, np.inf if hi_b is None else hi_b
-        c = np.zeros(len(unknowns))
+        both = np.zeros((2 * len(lines), 2 * n))
+        both[: len(lines), :n] = a
+        both[len(lines) :, n:] = a
+        c = np.zeros(2 * n)
         c[col[target]] = 1.0
-        out = []
-        for sign in (1.0, -1.0):
-            res = linprog(sign * c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-            if res.status == 3:
-                out.append(np.inf)
-            elif res.status != 0:  # pragma: no cover - the true table is always feasible
-                raise PrivacyError(
-                    f"the suppression audit failed on {self.e[target].label} ({res.message}); "
-                    "report this table as a bug"
-                )
-            else:
-                out.append(sign * res.fun)
-        return out[0], out[1]
+        c[n + col[target]] = -1.0
+        upper = list(bounds)
+        top = upper[col[target]][1]
+        upper[col[target]] = (lo_b, cap if top is None else min(top, cap))
+        res = linprog(
+            c, A_eq=both, b_eq=np.concatenate([b, b]), bounds=bounds + upper, method="highs"
+        )
+        if res.status != 0:  # pragma: no cover - the true table is always feasible
+            raise PrivacyError(
+                f"the suppression audit failed on {self.e[target].label} ({res.message}); "
+                "report this table as a bug"
+            )
+        return float(res.x[col[target]]), float(res.x[n + col[target]])
 
-    def covered(self, target: int, reasons_only: bool = False) -> tuple[bool, str, float]:
+    def _line_range(self, target: int) -> tuple[float, float]:
+        """A quick outer bound of ``target``'s range: each of its lines on its own."""
+        lo, hi = self._bounds(target)
+        hi = np.inf if hi is None else hi
+        for j in self.e[target].lines:
+            rest_lo = rest_hi = 0.0
+            s_t = 0.0
+            for m, sign in self._terms(j):
+                if m == target:
+                    s_t = sign
+                    continue
+                m_lo, m_hi = self._bounds(m) if self.e[m].suppressed else (self.e[m].value,) * 2
+                m_hi = np.inf if m_hi is None else m_hi
+                if sign > 0:
+                    rest_lo, rest_hi = rest_lo + m_lo, rest_hi + m_hi
+                else:
+                    rest_lo, rest_hi = rest_lo - m_hi, rest_hi - m_lo
+            # s_t * x_t + rest = 0
+            if s_t > 0:
+                lo, hi = max(lo, -rest_hi), min(hi, -rest_lo)
+            else:
+                lo, hi = max(lo, rest_lo), min(hi, rest_hi)
+        return lo, hi
+
+    def covered(
+        self, target: int, reasons_only: bool = False, lp: bool = True
+    ) -> tuple[bool, str, float]:
         """Whether ``target`` keeps its whole range; else which side fails and by how much.
 
         The whole range is what its reason allows; with ``reasons_only``, what the reasons
@@ -193,10 +232,19 @@ class _Suppressor:
         and their total are all below k).
         """
         lo_need, hi_need = self.e[target].need(self.k)
+        cap = hi_need + 1.0
         if reasons_only:
-            lo_r, hi_r = self.interval(target, reasons_only=True)
+            lo_r, hi_r = self.interval(target, reasons_only=True, cap=cap)
             lo_need, hi_need = max(lo_need, lo_r), min(hi_need, hi_r)
-        lo, hi = self.interval(target)
+        else:
+            lo, hi = self._line_range(target)
+            if hi < hi_need - _TOL:
+                return False, "up", hi_need - hi
+            if lo > lo_need + _TOL:
+                return False, "down", lo - lo_need
+            if not lp:
+                return True, "", 0.0
+        lo, hi = self.interval(target, cap=cap)
         if hi < hi_need - _TOL:
             return False, "up", hi_need - hi
         if lo > lo_need + _TOL:
@@ -230,14 +278,15 @@ class _Suppressor:
             for m in self.eq[j].members
             if not self.e[m].suppressed and self.e[m].kind == "cell" and self.e[m].value > 0
         }
-        cells = [m for m in cells if self._slack(m, side) > 0]
+        slack = {m: self._slack(m, side) for m in cells}
+        cells = [m for m in cells if slack[m] > 0]
         if cells:
             return min(
                 cells,
                 key=lambda m: (
-                    self._slack(m, side) < deficit,
+                    slack[m] < deficit,
                     not self._busy(m, lines),
-                    -self._slack(m, side) if self._slack(m, side) < deficit else self.e[m].value,
+                    -slack[m] if slack[m] < deficit else self.e[m].value,
                     m,
                 ),
             )
@@ -273,9 +322,10 @@ class _Suppressor:
         self.e[who].suppressed = True
         self.e[who].role = role
 
-    def protect(self, target: int) -> None:
+    def protect(self, target: int, lp: bool = True) -> None:
+        """Hide partners until ``target`` is covered (only its own lines checked without ``lp``)."""
         for _ in range(len(self.e) + 1):
-            ok, side, deficit = self.covered(target)
+            ok, side, deficit = self.covered(target, lp=lp)
             if ok:
                 return
             who = self.partner(target, side, deficit)
@@ -290,6 +340,58 @@ class _Suppressor:
         raise PrivacyError(  # pragma: no cover - each round hides one more entry
             "complementary suppression did not settle; report this table as a bug"
         )
+
+    def uncovered(self, targets: list[int]) -> list[int]:
+        """The targets whose range is too narrow, from one linear programme for all of them.
+
+        The programme holds two copies of the unknowns per target (its minimum and its
+        maximum); the copies share no variable, so its optimum is every copy's optimum.
+        """
+        unknowns = [i for i, x in enumerate(self.e) if x.suppressed]
+        lines = sorted({j for u in unknowns for j in self.e[u].lines})
+        if not targets or not lines:
+            return list(targets)
+        col = {u: c for c, u in enumerate(unknowns)}
+        n = len(unknowns)
+        a = np.zeros((len(lines), n))
+        b = np.zeros(len(lines))
+        for r, j in enumerate(lines):
+            for m, sign in self._terms(j):
+                if m in col:
+                    a[r, col[m]] += sign
+                else:
+                    b[r] -= sign * self.e[m].value
+        base = [self._bounds(u) for u in unknowns]
+        blocks, bounds, c = [], [], []
+        for t in targets:
+            lo_need, hi_need = self.e[t].need(self.k)
+            for sign in (1.0, -1.0):
+                obj = np.zeros(n)
+                obj[col[t]] = sign
+                own = list(base)
+                if sign < 0:
+                    top = own[col[t]][1]
+                    own[col[t]] = (own[col[t]][0], hi_need + 1 if top is None else top)
+                blocks.append(a)
+                bounds += own
+                c.append(obj)
+        res = linprog(
+            np.concatenate(c),
+            A_eq=sparse.block_diag(blocks, format="csr"),
+            b_eq=np.tile(b, len(blocks)),
+            bounds=bounds,
+            method="highs",
+        )
+        if res.status != 0:  # pragma: no cover - the true table is always feasible
+            return list(targets)
+        x = res.x.reshape(len(blocks), n)
+        out = []
+        for i, t in enumerate(targets):
+            lo_need, hi_need = self.e[t].need(self.k)
+            lo, hi = x[2 * i, col[t]], x[2 * i + 1, col[t]]
+            if lo > lo_need + _TOL or hi < hi_need - _TOL:
+                out.append(t)
+        return out
 
     # -- movements of sets of hidden cells across periods ------------------------------------
     def _system(self, unknowns: list[int]) -> np.ndarray:
@@ -373,7 +475,9 @@ class _Suppressor:
             (i for i, x in enumerate(self.e) if x.suppressed and x.need(self.k) is not None),
             key=lambda i: (self.e[i].kind != "cell", self.e[i].value, i),
         )
-        for t in targets:
+        for t in targets:  # first each target's own lines, which needs no solver
+            self.protect(t, lp=False)
+        for t in self.uncovered(targets):
             self.protect(t)
         for _ in range(len(self.e) + 1):
             moved = self.moved_set()
