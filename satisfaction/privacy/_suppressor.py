@@ -420,15 +420,24 @@ class _Suppressor:
                 solution[c] = prev.truth[key]
         return col, _row_space_basis(a), solution
 
-    def _set_groups(self, cells: list[int]) -> list[list[int]]:
-        """Hidden cells in groups small enough to enumerate: all together, else per line."""
+    def _set_groups(self, cells: list[int]) -> list[tuple[list[int], np.ndarray]]:
+        """Sets of hidden cells to audit, as (cells, 0/1 rows choosing the sets).
+
+        Every subset when there are few hidden cells; else, per line, every subset of its
+        hidden cells when they are few, and always the line's hidden cells together.
+        """
         if len(cells) <= _EXACT_AUDIT_LIMIT:
-            return [cells]
+            return [(cells, np.array(list(itertools.product((0.0, 1.0), repeat=len(cells))))[1:])]
+        inside_set = set(cells)
         groups = []
         for q in self.eq:
-            inside = [m for m in q.members if m in cells]
-            if 2 <= len(inside) <= _EXACT_AUDIT_LIMIT:
-                groups.append(inside)
+            inside = [m for m in q.members if m in inside_set]
+            if len(inside) <= _EXACT_AUDIT_LIMIT:
+                rows = np.array(list(itertools.product((0.0, 1.0), repeat=len(inside))))[1:]
+            else:
+                rows = np.ones((1, len(inside)))
+            if inside:
+                groups.append((inside, rows))
         return groups
 
     def moved_set(self) -> list[int] | None:
@@ -444,8 +453,7 @@ class _Suppressor:
             return None
         pcol, pbasis, psol = self._previous_system()
         pos = {u: c for c, u in enumerate(unknowns)}
-        for group in self._set_groups(cells):
-            subsets = np.array(list(itertools.product((0.0, 1.0), repeat=len(group))))[1:]
+        for group, subsets in self._set_groups(cells):
             now = np.zeros((len(subsets), len(unknowns)))
             for c, u in enumerate(group):
                 now[:, pos[u]] = subsets[:, c]
