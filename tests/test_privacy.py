@@ -532,8 +532,92 @@ def test_pseudonymise_frame_leaves_input_untouched(no_key_env):
     pd.testing.assert_frame_equal(raw, keep)
     assert out["respondent_id"].iloc[0] == out["respondent_id"].iloc[2]
     assert out["manager_id"].iloc[0] == out["manager_id"].iloc[1]
-    with pytest.raises(InputError, match="column 'email' is not in the frame"):
+    with pytest.raises(OptionError, match="columns='email' is not one of 'respondent_id'"):
         sat.pseudonymise_frame(raw, columns="email", key=KEY)
+
+
+@pytest.fixture
+def key_file(no_key_env, monkeypatch, tmp_path):
+    """A key file outside the repository, as an editor saves it (with a final newline)."""
+    path = tmp_path / "outside" / "pseudonym.key"
+    path.parent.mkdir()
+    path.write_bytes(KEY.encode() + b"\n")
+    monkeypatch.setattr(config, "PROJ_ROOT", tmp_path / "repo")
+    return path
+
+
+def test_two_waves_link_however_the_key_is_supplied(key_file, monkeypatch):
+    """Wave 1 through SATISFACTION_PSEUDONYM_KEY_FILE, later waves through other routes."""
+    wave1 = pd.DataFrame({"respondent_id": ["e1", "e2", "e3"], "ex1": [4, 5, 3]})
+    wave2 = pd.DataFrame({"respondent_id": ["e3", "e1", "e9"], "ex1": [2, 4, 5]})
+    monkeypatch.setenv(privacy.KEY_FILE_ENV, str(key_file))
+    first = sat.pseudonymise_frame(wave1)
+    routes = {
+        "key=open(f).read()": {"key": key_file.read_text(encoding="utf-8")},
+        "key=bytes of the file": {"key": key_file.read_bytes()},
+        "key=the key itself": {"key": KEY},
+    }
+    for route, kwargs in routes.items():
+        later = sat.pseudonymise_frame(wave2, **kwargs)
+        linked = first.merge(later, on="respondent_id", suffixes=("_1", "_2"))
+        assert len(linked) == 2, route  # e1 and e3 answered both waves
+    monkeypatch.delenv(privacy.KEY_FILE_ENV)
+    for value in (KEY + "\n", f"  {KEY}\r\n", KEY):
+        monkeypatch.setenv(privacy.KEY_ENV, value)
+        later = sat.pseudonymise_frame(wave2)
+        assert len(first.merge(later, on="respondent_id")) == 2, repr(value)
+
+
+def test_key_normalised_in_one_place():
+    assert privacy.normalise_key(f"\ufeff{KEY}\r\n") == KEY.encode()
+    assert privacy.normalise_key(b"\xef\xbb\xbf" + KEY.encode() + b" \t") == KEY.encode()
+    assert privacy.normalise_key(f"{KEY} inner") == f"{KEY} inner".encode()  # inside kept
+    with pytest.raises(PrivacyError, match="text or bytes"):
+        privacy.normalise_key(12345)
+
+
+def test_key_argument_differing_from_the_file_only_in_whitespace_is_refused(key_file, monkeypatch):
+    monkeypatch.setenv(privacy.KEY_FILE_ENV, str(key_file))
+    for variant in (f" {KEY}", f"{KEY}\r\n", f"{KEY}\n\n", f"\t{KEY}\n"):
+        with pytest.raises(PrivacyError, match="only in surrounding whitespace.*leave key= out"):
+            sat.pseudonymise(["a"], key=variant)
+    # the file's exact text and the key itself are accepted, a different key is the user's choice
+    assert list(sat.pseudonymise(["a"], key=key_file.read_text())) == list(
+        sat.pseudonymise(["a"], key=KEY)
+    )
+    assert sat.pseudonymise(["a"], key=KEY + "-other")[0] != sat.pseudonymise(["a"], key=KEY)[0]
+
+
+def test_short_key_after_normalising_is_refused(no_key_env, monkeypatch):
+    monkeypatch.setenv(privacy.KEY_ENV, "short-key\n       ")
+    with pytest.raises(PrivacyError, match="9 characters.*fewer than 16"):
+        sat.pseudonymise(["a"])
+
+
+# --------------------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda t: sat.suppress(t, count_col="N"), "count_col='N' is not one of 'unit', 'n'"),
+        (lambda t: sat.suppress(t, by="units"), "by='units' is not one of 'unit'"),
+        (
+            lambda t: sat.suppress(t.assign(d="x"), by=["d", "unit"], total="division"),
+            "total='division' is not one of 'd', 'unit'",
+        ),
+        (lambda t: sat.guard(t, count_col="size"), "count_col='size' is not one of 'unit', 'n'"),
+        (
+            lambda t: sat.pseudonymise_frame(t, columns=["unit", "id"], key=KEY),
+            "columns='id' is not one of 'unit', 'n'",
+        ),
+    ],
+    ids=["suppress-count_col", "suppress-by", "suppress-total", "guard-count_col", "frame-columns"],
+)
+def test_privacy_options_are_checked(call, match):
+    table = pd.DataFrame({"unit": ["A", "B"], "n": [10, 20]})
+    with pytest.raises(OptionError, match=match):
+        call(table)
 
 
 def test_pseudonymise_many_ids_maps_unique_values(no_key_env):

@@ -38,6 +38,7 @@ from .pseudonym import (
     KEY_FILE_ENV,
     MIN_KEY_LENGTH,
     DemoKeyWarning,
+    normalise_key,
     pseudonymise,
     pseudonymise_frame,
 )
@@ -46,6 +47,7 @@ from .suppression import margins, suppress
 __all__ = [
     "pseudonymise",
     "pseudonymise_frame",
+    "normalise_key",
     "suppress",
     "margins",
     "guard",
