@@ -384,6 +384,19 @@ def test_suppress_hidden_pair_moved_by_one_person():
     assert out["suppressed"].sum() + margins_of(out)["suppressed"].sum() > 2
 
 
+def test_suppress_one_person_groups_beside_large_ones_and_empty_cells():
+    """Three one-person units, two empty ones and large ones, in two periods."""
+    before = pd.DataFrame({"unit": list("ABCDEFGH"), "n": [1, 1, 1, 0, 0, 40, 35, 9]})
+    now = before.assign(n=[1, 2, 1, 0, 0, 41, 35, 9])
+    out = sat.suppress(before, by="unit")
+    assert out.loc[:2, "suppressed"].all() and not out.loc[3:4, "suppressed"].any()
+    assert disclosure_problems(before, out, ["unit"], None) == []
+    later = sat.suppress(now, by="unit", previous=out)
+    assert disclosure_problems(now, later, ["unit"], None, before_table=before, before=out) == []
+    reasons = set(later["suppression_reason"]) | set(margins_of(later)["suppression_reason"])
+    assert reasons <= {"", SMALL, PARTNER, CHANGE}
+
+
 def test_suppress_one_level_example():
     table = pd.DataFrame(
         {"unit": ["A", "B", "C", "D"], "n": [40, 3, 12, 25], "ex_mean": [3.9, 2.1, 3.5, 4.0]}

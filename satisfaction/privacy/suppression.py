@@ -254,7 +254,9 @@ def suppress(
     within k - 1 of its previous count, and one hidden as a partner that was
     shown last period has changed by 0 or by at least k (the reader is even
     granted which of these). With these facts a reader can solve for the hidden
-    counts: every count lies in an interval given by a linear programme.
+    counts: every count lies in an interval given by a linear programme. (That a
+    count hidden for its change is not exactly its previous count is not used:
+    it removes that one value, and the reason says so anyway.)
 
     **The guarantee.** For every hidden group of 1 to k - 1 people (a cell, a
     margin, or the remainder outside the table), the published figures still
