@@ -492,7 +492,9 @@ class _Suppressor:
             if moved is None:
                 return
             lines = sorted({j for m in moved for j in self.e[m].lines})
-            who = self._pick(lines, "down", 0.0) or self._pick(lines, "up", 0.0)
+            who = self._pick(lines, "down", 0.0)
+            if who is None:
+                who = self._pick(lines, "up", 0.0)
             if who is None:
                 raise PrivacyError(  # pragma: no cover - a margin is always left to hide
                     "cannot hide a change of a set of hidden cells; report this table as a bug"
