@@ -260,7 +260,9 @@ def suppress(
 
     **The guarantee.** For every hidden group of 1 to k - 1 people (a cell, a
     margin, or the remainder outside the table), the published figures still
-    allow every count from 1 to k - 1: its interval contains ``[1, k - 1]``.
+    allow every count from 1 to k - 1: its interval contains ``[1, k - 1]``
+    (or, where the reasons and the table's shape alone narrow it already, e.g.
+    two cells and their total all below k, all that these allow).
     For every cell or margin shown last period whose count has changed by 1 to
     k - 1 people, the count is hidden now and its interval contains every count
     within k - 1 of the previous one (that is not below k). So a calculator
@@ -282,8 +284,10 @@ def suppress(
     smallest such cell and one whose other line already has a hidden entry),
     else the line's margin. Hiding only widens intervals, so a protected entry
     stays protected and the loop ends. The movements of sets of hidden cells
-    are then checked by enumerating the sets (all of them up to 14 hidden cells,
-    else those within one line). The result is sound under the rule above,
+    are then checked by enumerating the sets: all of them when at most 14 cells
+    are hidden, else per line (every subset of a line's hidden cells when they
+    are at most 14, else all of them together); sets mixing lines of a larger
+    table are not enumerated. The result is sound under the rule above,
     not minimal: an optimal (integer-programming) method may hide fewer cells.
 
     The rule protects counts. A value column (a mean) of a hidden row is blanked
