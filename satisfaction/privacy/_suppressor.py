@@ -130,13 +130,38 @@ class _Suppressor:
     def _terms(self, j: int) -> list[tuple[int, float]]:
         return self.terms[j]
 
+    def _implied(self) -> set[int]:
+        """Equations implied by others: the grand total when one level's subtotals are all shown.
+
+        Leaving them out changes no solution but splits the table into small blocks.
+        """
+        by_level: dict[str, list[int]] = {}
+        grand = []
+        for j, q in enumerate(self.eq):
+            key = self.e[q.margin].key
+            if key[1] == "total":
+                grand.append(j)
+            else:
+                by_level.setdefault(key[1], []).append(j)
+        complete = any(
+            all(not self.e[self.eq[j].margin].suppressed for j in js) for js in by_level.values()
+        )
+        return {
+            j
+            for j in grand
+            if complete
+            and not self.e[self.eq[j].margin].suppressed
+            and all(self.e[m].kind == "cell" for m in self.eq[j].members)
+        }
+
     def _component(self, start: int, everything: bool = False) -> tuple[list[int], list[int]]:
         """Hidden entries (or all, with ``everything``) linked to ``start`` through equations."""
         seen, lines, todo = {start}, set(), [start]
+        implied = self._implied()
         while todo:
             i = todo.pop()
             for j in self.e[i].lines:
-                if j in lines:
+                if j in lines or j in implied:
                     continue
                 lines.add(j)
                 for m, _ in self._terms(j):
@@ -262,14 +287,9 @@ class _Suppressor:
             return x.value - lo
         return np.inf if hi is None else hi - x.value
 
-    def _busy(self, m: int, lines: list[int]) -> bool:
-        """Whether ``m`` already shares a line (other than ``lines``) with a hidden entry."""
-        for j in self.e[m].lines:
-            if j in lines:
-                continue
-            if any(self.e[x].suppressed for x, _ in self._terms(j) if x != m):
-                return True
-        return False
+    def _busy(self, m: int, lines: list[int], hot: set[int]) -> bool:
+        """Whether shown ``m`` shares a line (other than ``lines``) with a hidden entry."""
+        return any(j in hot and j not in lines for j in self.e[m].lines)
 
     def _pick(self, lines: list[int], side: str, deficit: float) -> int | None:
         cells = {
@@ -281,11 +301,16 @@ class _Suppressor:
         slack = {m: self._slack(m, side) for m in cells}
         cells = [m for m in cells if slack[m] > 0]
         if cells:
+            hot = {
+                j
+                for j in range(len(self.eq))
+                if any(self.e[x].suppressed for x, _ in self.terms[j])
+            }
             return min(
                 cells,
                 key=lambda m: (
                     slack[m] < deficit,
-                    not self._busy(m, lines),
+                    not self._busy(m, lines, hot),
                     -slack[m] if slack[m] < deficit else self.e[m].value,
                     m,
                 ),
@@ -347,23 +372,23 @@ class _Suppressor:
         The programme holds two copies of the unknowns per target (its minimum and its
         maximum); the copies share no variable, so its optimum is every copy's optimum.
         """
-        unknowns = [i for i, x in enumerate(self.e) if x.suppressed]
-        lines = sorted({j for u in unknowns for j in self.e[u].lines})
-        if not targets or not lines:
-            return list(targets)
-        col = {u: c for c, u in enumerate(unknowns)}
-        n = len(unknowns)
-        a = np.zeros((len(lines), n))
-        b = np.zeros(len(lines))
-        for r, j in enumerate(lines):
-            for m, sign in self._terms(j):
-                if m in col:
-                    a[r, col[m]] += sign
-                else:
-                    b[r] -= sign * self.e[m].value
-        base = [self._bounds(u) for u in unknowns]
-        blocks, bounds, c = [], [], []
+        if not targets:
+            return []
+        blocks, bounds, c, b_all, where = [], [], [], [], []
+        offset = 0
         for t in targets:
+            unknowns, lines = self._component(t)
+            col = {u: i for i, u in enumerate(unknowns)}
+            n = len(unknowns)
+            a = np.zeros((max(len(lines), 1), n))
+            b = np.zeros(max(len(lines), 1))
+            for r, j in enumerate(lines):
+                for m, sign in self._terms(j):
+                    if m in col:
+                        a[r, col[m]] += sign
+                    else:
+                        b[r] -= sign * self.e[m].value
+            base = [self._bounds(u) for u in unknowns]
             lo_need, hi_need = self.e[t].need(self.k)
             for sign in (1.0, -1.0):
                 obj = np.zeros(n)
@@ -373,22 +398,24 @@ class _Suppressor:
                     top = own[col[t]][1]
                     own[col[t]] = (own[col[t]][0], hi_need + 1 if top is None else top)
                 blocks.append(a)
+                b_all.append(b)
                 bounds += own
                 c.append(obj)
+                where.append(offset + col[t])
+                offset += n
         res = linprog(
             np.concatenate(c),
             A_eq=sparse.block_diag(blocks, format="csr"),
-            b_eq=np.tile(b, len(blocks)),
+            b_eq=np.concatenate(b_all),
             bounds=bounds,
             method="highs",
         )
         if res.status != 0:  # pragma: no cover - the true table is always feasible
             return list(targets)
-        x = res.x.reshape(len(blocks), n)
         out = []
         for i, t in enumerate(targets):
             lo_need, hi_need = self.e[t].need(self.k)
-            lo, hi = x[2 * i, col[t]], x[2 * i + 1, col[t]]
+            lo, hi = res.x[where[2 * i]], res.x[where[2 * i + 1]]
             if lo > lo_need + _TOL or hi < hi_need - _TOL:
                 out.append(t)
         return out
