@@ -6,10 +6,12 @@ and of :class:`_Equation` (a margin equals the sum of its members).
 attacker's linear programme, the whole range its reason already admits (the rule
 is stated in :func:`~satisfaction.privacy.suppress`).
 
-Written by hand because no maintained Python library does cell suppression:
-sdcMicro and tau-argus are R and Java programs, and their optimal (integer
-programming) methods are too slow to run for every report table. The audit itself
-is an ordinary linear programme solved with :func:`scipy.optimize.linprog` (HiGHS).
+Written by hand because no maintained Python library chooses complementary cells:
+ACRO (Python) checks outputs against threshold and dominance rules and masks the
+failing cells (primary suppression only); sdcTable (R) and tau-argus (Java) do
+complementary suppression, outside Python, and know nothing of this package's
+reasons or of the previous period's published table. The audit itself is an
+ordinary linear programme solved with :func:`scipy.optimize.linprog` (HiGHS).
 """
 
 from __future__ import annotations
