@@ -151,8 +151,8 @@ def disclosure_problems(
             continue
         if not a.size:
             continue
-        # what the reasons and the table's shape alone allow (every shown figure unknown
-        # but the empty cells, which are never hidden)
+        # no more than hiding every other figure (as a partner) would leave; empty cells
+        # are never hidden
         r_lo, r_hi = lp_range(u, list(truth), {}, equations, truth, reason, prev_shown, shown, k)
         need = (max(need[0], r_lo), min(need[1], r_hi))
         lo, top = lp_range(u, unknown, pos, equations, truth, reason, prev_shown, shown, k, a, b)
@@ -165,7 +165,7 @@ def disclosure_problems(
 
 def lp_range(u, unknown, pos, equations, truth, reason, before, shown, k=K, a=None, b=None):
     """Minimum and maximum of ``u`` over the reader's feasible tables (linprog)."""
-    if a is None:  # every entry unknown: shown ones only known to be >= 0
+    if a is None:  # every entry unknown: shown ones as if hidden as partners
         unknown = sorted(unknown, key=str)
         pos = {x: c for c, x in enumerate(unknown)}
         a = np.zeros((len(equations), len(unknown)))
@@ -173,10 +173,12 @@ def lp_range(u, unknown, pos, equations, truth, reason, before, shown, k=K, a=No
             for key, sign in [(mkey, 1.0)] + [(x, -1.0) for x in members]:
                 a[j, pos[key]] += sign
         b = np.zeros(len(equations))
+    as_partner = dict(reason)
+    as_partner.update({x: PARTNER for x in shown})
     bounds = [
-        ((0.0, 0.0) if shown[x] == 0 and x[0] == "cell" else (0.0, None))
-        if x in shown
-        else reader_bounds(x, truth, reason, before, k)
+        (0.0, 0.0)
+        if x in shown and shown[x] == 0
+        else reader_bounds(x, truth, as_partner, before, k)
         for x in unknown
     ]
     c = np.zeros(len(unknown))

@@ -173,19 +173,24 @@ class _Suppressor:
         return sorted(seen), sorted(lines)
 
     def _bounds(self, u: int) -> tuple[float, float | None]:
-        if self.e[u].suppressed:
-            return self.e[u].bounds(self.k)
-        if self.e[u].value == 0 and self.e[u].kind == "cell":
-            return 0.0, 0.0  # empty cells are never hidden: the reader knows them
-        return 0.0, None
+        """The reader's bounds on entry ``u``; for a shown entry, those it would have if hidden."""
+        x = self.e[u]
+        if x.suppressed:
+            return x.bounds(self.k)
+        if x.value == 0:
+            return 0.0, 0.0  # empty cells (and totals) are never hidden
+        role, x.role = x.role, "partner"
+        out = x.bounds(self.k)
+        x.role = role
+        return out
 
     def interval(
         self, target: int, reasons_only: bool = False, cap: float = np.inf
     ) -> tuple[float, float]:
         """The reader's feasible range of ``target``'s count (``inf`` when unbounded).
 
-        With ``reasons_only``, every shown figure but the empty cells (never hidden)
-        counts as unknown (>= 0): the range the reasons and the table's shape alone allow.
+        With ``reasons_only``, every shown figure counts as hidden (as a partner; empty
+        cells are never hidden): the range that hiding everything would leave.
         A maximum above ``cap`` is reported as ``cap``. One linear programme gives both
         ends: it holds two copies of the unknowns, minimising the target in one and
         maximising it in the other.
@@ -254,9 +259,9 @@ class _Suppressor:
     ) -> tuple[bool, str, float]:
         """Whether ``target`` keeps its whole range; else which side fails and by how much.
 
-        The whole range is what its reason allows; with ``reasons_only``, what the reasons
-        of all hidden entries and the table's shape allow (narrower when, say, two cells
-        and their total are all below k).
+        The whole range is what its reason allows; with ``reasons_only``, no more than
+        hiding every other figure would leave (narrower when, say, two cells and their
+        total are all below k, or a new small unit joins an unchanged large one).
         """
         lo_need, hi_need = self.e[target].need(self.k)
         cap = hi_need + 1.0

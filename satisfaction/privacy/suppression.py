@@ -261,11 +261,13 @@ def suppress(
     **The guarantee.** For every hidden group of 1 to k - 1 people (a cell, a
     margin, or the remainder outside the table), the published figures still
     allow every count from 1 to k - 1: its interval contains ``[1, k - 1]``
-    (or, where the reasons and the table's shape alone narrow it already, e.g.
-    two cells and their total all below k, all that these allow).
+    (or, where even hiding every other figure could not leave that much, e.g.
+    two cells and their total all below k, all that hiding everything would).
     For every cell or margin shown last period whose count has changed by 1 to
     k - 1 people, the count is hidden now and its interval contains every count
-    within k - 1 of the previous one (that is not below k). So a calculator
+    within k - 1 of the previous one that is not below k (with the same
+    exception: a unit of 3 that appears beside an unchanged unit of 40 tells
+    that the total grew, whatever is hidden). So a calculator
     tells the reader nothing about a small group or a small movement beyond
     what the reason already says ("fewer than k", "changed by fewer than k").
     The margin equations form a network matrix, so the interval's ends are
@@ -282,8 +284,9 @@ def suppress(
     narrow, one more entry is hidden in a line that pins it: a line with a single
     hidden entry first, then a cell with enough room to move (preferring the
     smallest such cell and one whose other line already has a hidden entry),
-    else the line's margin. Hiding only widens intervals, so a protected entry
-    stays protected and the loop ends. The movements of sets of hidden cells
+    else the line's margin; when everything in its lines is hidden, the interval
+    is what hiding everything leaves. Hiding only widens intervals, so a
+    protected entry stays protected and the loop ends. The movements of sets of hidden cells
     are then checked by enumerating the sets: all of them when at most 14 cells
     are hidden, else per line (every subset of a line's hidden cells when they
     are at most 14, else all of them together); sets mixing lines of a larger
