@@ -173,8 +173,15 @@ def lp_range(u, unknown, pos, equations, truth, reason, before, shown, k=K, a=No
             for key, sign in [(mkey, 1.0)] + [(x, -1.0) for x in members]:
                 a[j, pos[key]] += sign
         b = np.zeros(len(equations))
+
+    def role(x):  # the reason a shown figure would get if it were hidden
+        y = None if before is None else before.get(x)
+        if 0 < truth[x] < k:
+            return SMALL
+        return CHANGE if y is not None and 0 < abs(truth[x] - y) < k else PARTNER
+
     as_partner = dict(reason)
-    as_partner.update({x: PARTNER for x in shown})
+    as_partner.update({x: role(x) for x in shown})
     bounds = [
         (0.0, 0.0)
         if x in shown and shown[x] == 0
