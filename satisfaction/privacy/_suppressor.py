@@ -305,8 +305,12 @@ class _Suppressor:
             for m in self.eq[j].members
             if not self.e[m].suppressed and self.e[m].kind == "cell" and self.e[m].value > 0
         }
+        other = "down" if side == "up" else "up"
         slack = {m: self._slack(m, side) for m in cells}
-        cells = [m for m in cells if slack[m] > 0]
+        # cells that can move the needed way; else (a cycle may need it) the other way
+        cells = [m for m in cells if slack[m] > 0] or [
+            m for m in cells if self._slack(m, other) > 0
+        ]
         if cells:
             hot = {
                 j
@@ -327,7 +331,11 @@ class _Suppressor:
             for j in lines
             if not self.e[self.eq[j].margin].suppressed and self.e[self.eq[j].margin].value > 0
         ]
-        margins = [m for m in margins if self._slack(m, side) > 0] or margins
+        margins = (
+            [m for m in margins if self._slack(m, side) > 0]
+            or [m for m in margins if self._slack(m, other) > 0]
+            or margins
+        )
         if margins:
             return min(margins, key=lambda m: (self.e[m].value, m))
         return None
