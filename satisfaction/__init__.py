@@ -53,10 +53,10 @@ from .cleaning import (
     recode_labels,
     reverse_code,
 )
-from .io import Export, ExportReport, read_export, write_processed
+from .io import Export, ExportReport, read_export, read_hr_events, read_units, write_processed
 
 # --- privacy / scales -------------------------------------------------------
-from .linkage import aggregate, to_quarter
+from .linkage import aggregate, agreement, link, person_periods, to_quarter, unit_panel
 from .privacy import guard, pseudonymise, pseudonymise_frame, suppress
 from .scales import item_analysis, reliability, score
 
@@ -103,6 +103,8 @@ __all__ = [
     "Export",
     "ExportReport",
     "write_processed",
+    "read_hr_events",
+    "read_units",
     "clean",
     "Cleaned",
     "recode_labels",
@@ -124,6 +126,11 @@ __all__ = [
     # aggregation
     "aggregate",
     "to_quarter",
+    # linkage
+    "unit_panel",
+    "agreement",
+    "link",
+    "person_periods",
     # sem
     "sem",
     "fit_sem",

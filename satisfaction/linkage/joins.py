@@ -33,7 +33,9 @@ def shift_period(labels: pd.Series, k: int) -> pd.Series:
     )
 
 
-def wide_panel(panel: pd.DataFrame, extra: tuple[str, ...] = ("n_people", "se", "icc2")) -> pd.DataFrame:
+def wide_panel(
+    panel: pd.DataFrame, extra: tuple[str, ...] = ("n_people", "se", "icc2")
+) -> pd.DataFrame:
     """A long :func:`unit_panel` as one row per unit x period, one column per construct.
 
     Columns ``unit, period``, then for each construct ``<C>`` (the mean) and

@@ -8,9 +8,8 @@ ICC(1)/ICC(2)/r_wg(j) per construct.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 import warnings
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -264,8 +263,8 @@ def unit_panel(
     >>> panel = unit_panel(pulse, constructs=["LQ", "EX"], period="quarter")
     >>> panel.columns.tolist()[:6]
     ['unit', 'period', 'construct', 'n_people', 'n_responses', 'mean']
-    >>> panel.groupby("construct")["icc1"].first().round(2).to_dict()
-    {'EX': 0.3, 'LQ': 0.4}
+    >>> panel.groupby("construct")["icc1"].first().round(3).to_dict()
+    {'EX': 0.203, 'LQ': 0.196}
     """
     _check_level(level, "unit_panel")
     people, sources, responses = _person_means(

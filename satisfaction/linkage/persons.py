@@ -48,9 +48,7 @@ def check_hr_events(hr_events: pd.DataFrame, where: str = "person_periods") -> p
         )
     unknown = sorted(set(out["event"].astype(str)) - set(HR_EVENTS))
     if unknown:
-        raise InputError(
-            f"{where}: unknown HR event(s) {unknown}; use {', '.join(HR_EVENTS)}"
-        )
+        raise InputError(f"{where}: unknown HR event(s) {unknown}; use {', '.join(HR_EVENTS)}")
     return out
 
 
