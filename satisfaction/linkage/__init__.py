@@ -11,7 +11,7 @@ and :func:`to_quarter` are the plain counts and means that reports use.
 
 from __future__ import annotations
 
-from .agreement import icc, rwg_j, spearman_brown
+from .indices import icc, rwg_j, spearman_brown
 from .joins import link, shift_period, wide_panel
 from .panels import aggregate, agreement, construct_scores, to_quarter, unit_panel
 from .periods import PERIODS, to_period

@@ -18,7 +18,7 @@ from scipy import stats
 from ..config import MIN_GROUP_SIZE
 from ..errors import InputError
 from ..instruments import Instrument, default_instrument
-from .agreement import icc, rwg_j, spearman_brown
+from .indices import icc, rwg_j, spearman_brown
 from .periods import to_period
 
 __all__ = ["to_quarter", "aggregate", "unit_panel", "agreement", "construct_scores"]
