@@ -240,7 +240,8 @@ def unit_panel(
     -------
     DataFrame
         One row per unit x period x construct: ``unit, period, construct, n_people,
-        n_responses, mean, sd, se, ci_lower, ci_upper, icc1, icc2, rwg_j, small_group``.
+        n_responses, mean, sd, se, ci_lower, ci_upper, icc1, icc2, rwg_j, cov_prev,
+        small_group``.
 
     Notes
     -----
@@ -253,7 +254,13 @@ def unit_panel(
     with ``n = n_people`` (Spearman-Brown; the chain model uses it to correct for
     sampling error); ``rwg_j`` is the within-unit agreement of this row's people on the
     construct's items against a uniform null (:func:`satisfaction.linkage.rwg_j`;
-    missing when the construct is given as a score column). A scale's score needs half
+    missing when the construct is given as a score column). ``cov_prev`` is the
+    sampling-error covariance of this mean with the unit's mean of the previous period,
+    ``sum(d_i,t d_i,t-1) / (n_t n_t-1)`` over the people who answered in both (``d`` a
+    person's deviation from their unit-period mean): people who answer every period
+    carry their own stable level into successive means, so the errors of successive
+    employee means are correlated (0 with ``respondent=None``, and in a unit's first
+    period). A scale's score needs half
     its items answered (rounded up), as :func:`satisfaction.score`.
 
     Examples
@@ -291,16 +298,34 @@ def unit_panel(
             out["rwg_j"] = g[items].apply(lambda d, s=scale: rwg_j(d, s)).reindex(out.index)
         else:
             out["rwg_j"] = np.nan
+        out["cov_prev"] = _error_cov_prev(valid, name, out["n_people"]) if respondent else 0.0
         out["small_group"] = out["n_people"] < min_group_size
         out["construct"] = name
         parts.append(out.reset_index())
     cols = [
         "unit", "period", "construct", "n_people", "n_responses", "mean", "sd", "se",
-        "ci_lower", "ci_upper", "icc1", "icc2", "rwg_j", "small_group",
+        "ci_lower", "ci_upper", "icc1", "icc2", "rwg_j", "cov_prev", "small_group",
     ]  # fmt: skip
     panel = pd.concat(parts, ignore_index=True)[cols]
     panel["n_responses"] = panel["n_responses"].astype("int64")
     return panel.sort_values(["construct", "unit", "period"], ignore_index=True)
+
+
+def _error_cov_prev(valid: pd.DataFrame, name: str, n_people: pd.Series) -> np.ndarray:
+    """Sampling-error covariance of each unit-period mean with the unit's previous period's."""
+    d = valid[["unit", "period", "person", name]].copy()
+    d["dev"] = d[name] - d.groupby(["unit", "period"])[name].transform("mean")
+    order = sorted(d["period"].unique())
+    rank = {p: i for i, p in enumerate(order)}
+    d["k"] = d["period"].map(rank)
+    prev = d[["unit", "person", "k", "dev"]].assign(k=lambda x: x["k"] + 1)
+    both = d.merge(prev, on=["unit", "person", "k"], suffixes=("", "_prev"))
+    both["prod"] = both["dev"] * both["dev_prev"]
+    sums = both.groupby(["unit", "period"])["prod"].sum()
+    n = n_people.copy()
+    n_prev = n.groupby(level="unit").shift(1)
+    out = (sums.reindex(n.index).fillna(0.0) / (n * n_prev)).fillna(0.0)
+    return out.to_numpy()
 
 
 def agreement(
