@@ -6,7 +6,7 @@ import functools
 
 import pandas as pd
 
-__all__ = ["sample_panel", "sample_pulse", "sample_long_panel"]
+__all__ = ["sample_panel", "sample_pulse", "sample_long_panel", "sample_person_months"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,3 +45,16 @@ def _long():
 def sample_long_panel() -> pd.DataFrame:
     """The sample's quarterly employee and customer unit panels, long, concatenated (a copy)."""
     return _long().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _person_months():
+    from ..linkage import person_periods
+    from ..sample import load_sample
+
+    return person_periods(_sample_frames()[0], load_sample().hr_events)
+
+
+def sample_person_months() -> pd.DataFrame:
+    """The sample's person-months at risk (:func:`satisfaction.person_periods`, a copy)."""
+    return _person_months().copy()
