@@ -6,7 +6,13 @@ import functools
 
 import pandas as pd
 
-__all__ = ["sample_panel", "sample_pulse", "sample_long_panel", "sample_person_months"]
+__all__ = [
+    "sample_panel",
+    "sample_pulse",
+    "sample_long_panel",
+    "sample_person_months",
+    "sample_linked",
+]
 
 
 @functools.lru_cache(maxsize=1)
@@ -58,3 +64,18 @@ def _person_months():
 def sample_person_months() -> pd.DataFrame:
     """The sample's person-months at risk (:func:`satisfaction.person_periods`, a copy)."""
     return _person_months().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _linked():
+    from ..linkage import link
+
+    long = _long()
+    emp = long[long["construct"].isin(["LQ", "EX"])]
+    cus = long[long["construct"].isin(["REP", "CSAT"])]
+    return link(emp, cus, lag=1)
+
+
+def sample_linked() -> pd.DataFrame:
+    """The sample's employee panel (LQ, EX) linked to the customer panel one quarter later (a copy)."""
+    return _linked().copy()
