@@ -270,7 +270,7 @@ def fixed_effects_panel(
         d = lead_frame(wide, b, lag).dropna(subset=[a, b, "lead"])
         formula = f"lead ~ Q('{a}') + Q('{b}') + C(unit)" + (" + C(period)" if time_effects else "")
         fit = smf.ols(formula, d).fit(
-            cov_type="cluster", cov_kwds={"groups": pd.factorize(d["unit"])[0]}
+            method="qr", cov_type="cluster", cov_kwds={"groups": pd.factorize(d["unit"])[0]}
         )
         rows.append(
             tidy(

@@ -235,7 +235,7 @@ def lq_ex_path(
         ("LQ -> EX (standardised)", d.assign(**{c: (d[c] - d[c].mean()) / d[c].std() for c in ("LQ", "EX")})),
     ):
         fit = smf.ols("EX ~ LQ", frame).fit(
-            cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["unit"])[0]}
+            method="qr", cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["unit"])[0]}
         )
         rows.append(
             tidy(

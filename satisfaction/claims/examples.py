@@ -12,6 +12,7 @@ __all__ = [
     "sample_long_panel",
     "sample_person_months",
     "sample_linked",
+    "sample_monthly_panel",
 ]
 
 
@@ -79,3 +80,15 @@ def _linked():
 def sample_linked() -> pd.DataFrame:
     """The sample's employee panel (LQ, EX) linked to the customer panel one quarter later (a copy)."""
     return _linked().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _monthly():
+    from ..linkage import unit_panel
+
+    return unit_panel(_sample_frames()[0], constructs=["LQ", "EX"], period="month")
+
+
+def sample_monthly_panel() -> pd.DataFrame:
+    """The sample's monthly employee unit panel (LQ, EX; a copy)."""
+    return _monthly().copy()

@@ -96,7 +96,7 @@ def lead_lag(
         formula = f"lead ~ Q('{x}') + Q('{y}')"
         formula += (" + C(unit)" if fixed_effects else "") + (" + C(period)" if time_effects else "")
         fit = smf.ols(formula, d).fit(
-            cov_type="cluster", cov_kwds={"groups": pd.factorize(d["unit"])[0]}
+            method="qr", cov_type="cluster", cov_kwds={"groups": pd.factorize(d["unit"])[0]}
         )
         fe = "unit" + (" and period" if time_effects else "") if fixed_effects else None
         method = (
