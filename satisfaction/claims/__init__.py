@@ -12,6 +12,7 @@ from .crosslag import MODELS, clpm, cross_lagged, fixed_effects_panel, ri_clpm
 from .drivers import drivers, lmg_from_cov, lq_ex_path
 from .earlywarning import RULES, early_warning, warning_backtest
 from .leadlag import DESCRIPTION_ONLY, lead_lag
+from .power import POWER_METHODS, power, power_replication
 from .reform import INVARIANCE_LEVELS, reform, reform_invariance, reform_months
 from .stability import stability
 from .table import CLAIMS, claims
@@ -44,4 +45,7 @@ __all__ = [
     "early_warning",
     "warning_backtest",
     "RULES",
+    "power",
+    "power_replication",
+    "POWER_METHODS",
 ]
