@@ -41,6 +41,18 @@ from .simulate import ChainSample, Organisation, chain_sample, organisation, wri
 # isort: split
 
 # --- io / clean -------------------------------------------------------------
+# --- claims -----------------------------------------------------------------
+from .claims import (
+    claims_table,
+    cross_lagged,
+    drivers,
+    early_warning,
+    lead_lag,
+    power,
+    reform,
+    stability,
+    turnover,
+)
 from .cleaning import (
     Cleaned,
     careless_metrics,
@@ -131,6 +143,16 @@ __all__ = [
     "agreement",
     "link",
     "person_periods",
+    # claims
+    "claims_table",
+    "drivers",
+    "lead_lag",
+    "cross_lagged",
+    "turnover",
+    "stability",
+    "reform",
+    "early_warning",
+    "power",
     # sem
     "sem",
     "fit_sem",

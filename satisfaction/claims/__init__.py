@@ -1,25 +1,25 @@
 """The claims H1-H8 of the linkage chain, one module per claim family.
 
-``drivers`` (H1), ``chain`` (H2, H7), ``leadlag`` and ``crosslag`` (H3, H4),
-``turnover`` (H5), ``stability`` (H6), ``reform`` (H8), ``earlywarning``, ``power``;
-:func:`claims` assembles the H1-H8 table.
+``keydrivers`` (H1), ``unitchain`` (H2, H7), ``leadlag`` and ``crosslag`` (H3, H4),
+``exits`` (H5), ``stickiness`` (H6), ``reforms`` (H8), ``earlywarning``, ``powersim``;
+:func:`claims_table` assembles the H1-H8 table.
 """
 
 from __future__ import annotations
 
-from .chain import MEASUREMENTS, chain, chain_syntax
 from .crosslag import MODELS, clpm, cross_lagged, fixed_effects_panel, ri_clpm
-from .drivers import drivers, lmg_from_cov, lq_ex_path
 from .earlywarning import RULES, early_warning, warning_backtest
+from .exits import BANDS, survival_curves, turnover
+from .keydrivers import drivers, lmg_from_cov, lq_ex_path
 from .leadlag import DESCRIPTION_ONLY, lead_lag
-from .power import POWER_METHODS, power, power_replication
-from .reform import INVARIANCE_LEVELS, reform, reform_invariance, reform_months
-from .stability import stability
-from .table import CLAIMS, claims
-from .turnover import BANDS, survival_curves, turnover
+from .powersim import POWER_METHODS, power, power_replication
+from .reforms import INVARIANCE_LEVELS, reform, reform_invariance, reform_months
+from .stickiness import stability
+from .table import CLAIMS, claims_table
+from .unitchain import MEASUREMENTS, chain, chain_syntax
 
 __all__ = [
-    "claims",
+    "claims_table",
     "CLAIMS",
     "drivers",
     "lq_ex_path",

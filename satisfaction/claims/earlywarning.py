@@ -100,6 +100,7 @@ def early_warning(
     d = _z_changes(panel, construct, baseline)
     d = d[d["z"].notna()].copy()
     if rule == "ewma":
+
         def ewma(z: pd.Series) -> pd.Series:
             out, prev = [], 0.0
             for v in z:

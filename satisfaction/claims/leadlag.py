@@ -66,7 +66,7 @@ def lead_lag(
     ``y(t+k) ~ x(t) + y(t) [+ unit] [+ period]`` by OLS (statsmodels), standard errors
     clustered by unit. With unit fixed effects and few periods the estimate carries
     Nickell's (1981) bias; the RI-CLPM (:func:`satisfaction.claims.cross_lagged`) is the
-    model-based alternative, and is what :func:`satisfaction.claims.claims` uses for H3.
+    model-based alternative, and is what :func:`satisfaction.claims_table` uses for H3.
 
     Examples
     --------
@@ -76,7 +76,7 @@ def lead_lag(
                    effect  lag
     0  EX(t) -> CSAT(t+1)    1
     1  EX(t) -> CSAT(t+2)    2
-    >>> out["method"].str.contains("description only").sum()
+    >>> int(out["method"].str.contains("description only").sum())
     5
     """
     if isinstance(max_lag, bool) or not isinstance(max_lag, (int, np.integer)) or max_lag < 1:
@@ -94,14 +94,20 @@ def lead_lag(
         if d["period"].nunique() < 2 or len(d) < 10:
             break
         formula = f"lead ~ Q('{x}') + Q('{y}')"
-        formula += (" + C(unit)" if fixed_effects else "") + (" + C(period)" if time_effects else "")
+        formula += (" + C(unit)" if fixed_effects else "") + (
+            " + C(period)" if time_effects else ""
+        )
         fit = smf.ols(formula, d).fit(
             method="qr", cov_type="cluster", cov_kwds={"groups": pd.factorize(d["unit"])[0]}
         )
         fe = "unit" + (" and period" if time_effects else "") if fixed_effects else None
         method = (
             f"OLS {y}(t+k) ~ {x}(t) + {y}(t)"
-            + (f", {fe} fixed effects" if fe else (", period fixed effects" if time_effects else ""))
+            + (
+                f", {fe} fixed effects"
+                if fe
+                else (", period fixed effects" if time_effects else "")
+            )
             + ", unit-clustered SE"
         )
         rows.append(

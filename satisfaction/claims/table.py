@@ -1,4 +1,4 @@
-"""``claims()``: the H1-H8 table, one row per hypothesis, from cleaned frames."""
+"""``claims_table()``: the H1-H8 table, one row per hypothesis, from cleaned frames."""
 
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ import pandas as pd
 from ..errors import InputError, SatisfactionError, SEMWarning
 from ..instruments import Instrument
 from ..linkage import link, person_periods, unit_panel
-from .chain import chain
 from .common import NOT_TESTABLE, verdict
 from .crosslag import cross_lagged
-from .drivers import lq_ex_path
-from .reform import reform, reform_invariance, reform_months
-from .stability import stability
-from .turnover import turnover
+from .exits import turnover
+from .keydrivers import lq_ex_path
+from .reforms import reform, reform_invariance, reform_months
+from .stickiness import stability
+from .unitchain import chain
 
-__all__ = ["claims", "CLAIMS"]
+__all__ = ["claims_table", "CLAIMS"]
 
 #: The hypotheses and their claims (DESIGN's table).
 CLAIMS = {
@@ -75,7 +75,7 @@ def _attempt(h: str, fn: Callable[[], dict], seconds: dict) -> dict:
     return row
 
 
-def claims(
+def claims_table(
     data: Any,
     *,
     instrument: Instrument | None = None,
@@ -140,7 +140,7 @@ def claims(
     >>> org = sat.load_sample()
     >>> data = {"pulse": org.pulse.assign(ex5=6 - org.pulse["ex5"]),
     ...         "customers": org.customers, "hr_events": org.hr_events, "units": org.units}
-    >>> table = sat.claims(data, n_boot=200)
+    >>> table = sat.claims_table(data, n_boot=200)
     >>> table[["hypothesis", "verdict"]].head(3)
       hypothesis    verdict
     0         H1  supported

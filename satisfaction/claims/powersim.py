@@ -28,7 +28,14 @@ __all__ = ["power", "POWER_METHODS", "power_replication"]
 #: The tests whose power :func:`power` estimates.
 POWER_METHODS = ("ri_clpm", "clpm", "fixed_effects")
 
-_DESIGN_KEYS = ("n_units", "quarters", "n_employees", "response_rate", "customers_min", "customers_max")
+_DESIGN_KEYS = (
+    "n_units",
+    "quarters",
+    "n_employees",
+    "response_rate",
+    "customers_min",
+    "customers_max",
+)
 
 
 def power_replication(design: Mapping[str, Any], effects: Mapping[str, float], method: str,
@@ -76,7 +83,13 @@ def power_replication(design: Mapping[str, Any], effects: Mapping[str, float], m
                 est = out.loc[["c_xy", "c_yx"], "estimate"].to_numpy()
                 p = out.loc[["c_xy", "c_yx"], "pvalue"].to_numpy()
     except (SatisfactionError, np.linalg.LinAlgError):
-        return {"H3": False, "H4": False, "H3_estimate": np.nan, "H4_estimate": np.nan, "failed": True}
+        return {
+            "H3": False,
+            "H4": False,
+            "H3_estimate": np.nan,
+            "H4_estimate": np.nan,
+            "failed": True,
+        }
     return {
         "H3": bool(est[0] > 0 and p[0] < alpha),
         "H4": bool(est[1] > 0 and p[1] < alpha),
@@ -192,7 +205,9 @@ def power(
                     "ci_upper": hi,
                     "n": n,
                     "failed": len(reps) - n,
-                    "mean_effect": float(np.nanmean([x[f"{h}_estimate"] for x in ok])) if ok else np.nan,
+                    "mean_effect": float(np.nanmean([x[f"{h}_estimate"] for x in ok]))
+                    if ok
+                    else np.nan,
                     "method": f"simulated power of the {method} test at alpha={alpha}, {n_rep} "
                     "replications of the population model",
                 }

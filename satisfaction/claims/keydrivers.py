@@ -232,7 +232,10 @@ def lq_ex_path(
     rows = []
     for label, frame in (
         ("LQ -> EX", d),
-        ("LQ -> EX (standardised)", d.assign(**{c: (d[c] - d[c].mean()) / d[c].std() for c in ("LQ", "EX")})),
+        (
+            "LQ -> EX (standardised)",
+            d.assign(**{c: (d[c] - d[c].mean()) / d[c].std() for c in ("LQ", "EX")}),
+        ),
     ):
         fit = smf.ols("EX ~ LQ", frame).fit(
             method="qr", cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["unit"])[0]}

@@ -180,7 +180,10 @@ def survival_curves(
     q = 3 if bands == "tertile" else 2
     labels = ["low", "middle", "high"] if q == 3 else ["low", "high"]
     people["band"] = pd.qcut(people["score"], q, labels=labels).astype(str)
-    test = multivariate_logrank_test(people["duration"], people["band"], people["event"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # lifelines' pandas calls
+        warnings.simplefilter("ignore", DeprecationWarning)
+        test = multivariate_logrank_test(people["duration"], people["band"], people["event"])
     parts = []
     for band in labels:
         g = people[people["band"] == band]
@@ -193,7 +196,8 @@ def survival_curves(
                 "estimate": km.survival_function_.iloc[:, 0].to_numpy(),
                 "ci_lower": ci.iloc[:, 0].to_numpy(),
                 "ci_upper": ci.iloc[:, 1].to_numpy(),
-                "n_at_risk": km.event_table["at_risk"].reindex(km.survival_function_.index)
+                "n_at_risk": km.event_table["at_risk"]
+                .reindex(km.survival_function_.index)
                 .to_numpy(),
                 "n": len(g),
             }

@@ -5,7 +5,7 @@ and month effects, ``post`` = the unit has been reformed) and an event study of 
 and lags around each unit's reform month, both by OLS (statsmodels) with
 unit-clustered standard errors. A before/after comparison means something only if
 the construct is measured the same way before and after (scalar invariance):
-:func:`reform_invariance` gives that verdict and :func:`satisfaction.claims.claims`
+:func:`reform_invariance` gives that verdict and :func:`satisfaction.claims_table`
 reports H8 only together with it.
 """
 
@@ -106,7 +106,9 @@ def reform(
     """
     for name, value in (("leads", leads), ("lags", lags)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise InputError(f"reform: {name}={value!r} must be a whole number of months, 1 or more")
+            raise InputError(
+                f"reform: {name}={value!r} must be a whole number of months, 1 or more"
+            )
     if "construct" not in panel.columns:
         raise InputError("reform needs a long monthly unit panel (unit_panel(..., period='month'))")
     d = panel[panel["construct"] == construct].dropna(subset=["mean"]).copy()
@@ -182,6 +184,9 @@ def reform_invariance(invariance: str | None = None) -> dict[str, str]:
     'scalar'
     """
     if invariance is None:
-        return {"level": "not tested", "note": "invariance not tested (multi-group SEM unavailable)"}
+        return {
+            "level": "not tested",
+            "note": "invariance not tested (multi-group SEM unavailable)",
+        }
     level = check_option(invariance, INVARIANCE_LEVELS, "invariance", "reform_invariance")
     return {"level": level, "note": f"{level} invariance across before/after (given)"}

@@ -94,7 +94,12 @@ def _unit_bootstrap(result, data: pd.DataFrame, units: np.ndarray, n_boot: int, 
     s2 = np.zeros((len(uniq), k, k))
     np.add.at(s2, codes, x[:, :, None] * x[:, None, :])
     rng = np.random.default_rng(seed)
-    w = np.stack([np.bincount(rng.integers(0, len(uniq), len(uniq)), minlength=len(uniq)) for _ in range(n_boot)])
+    w = np.stack(
+        [
+            np.bincount(rng.integers(0, len(uniq), len(uniq)), minlength=len(uniq))
+            for _ in range(n_boot)
+        ]
+    )
     n = w @ n_u
     mean = (w @ s1) / n[:, None]
     cov = np.tensordot(w, s2, axes=1) / n[:, None, None] - mean[:, :, None] * mean[:, None, :]
@@ -105,9 +110,7 @@ def _unit_bootstrap(result, data: pd.DataFrame, units: np.ndarray, n_boot: int, 
     thetas, ok = batched_fit_ml(model, cov, int(np.round(n.mean())), result.theta)
     names = list(model.param_names)
     idx = [names.index(p) if p in names else None for p in "abcd"]
-    draws = np.column_stack(
-        [thetas[:, i] if i is not None else np.zeros(len(thetas)) for i in idx]
-    )
+    draws = np.column_stack([thetas[:, i] if i is not None else np.zeros(len(thetas)) for i in idx])
     return draws[np.asarray(ok, bool)]
 
 

@@ -22,7 +22,6 @@ from ..linkage import shift_period
 __all__ = ["stability"]
 
 
-
 def _prepare(panel: pd.DataFrame, construct: str) -> pd.DataFrame:
     cols = ["unit", "period", "mean", "se"]
     part = panel[panel["construct"] == construct]
