@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 
 from ..errors import InputError
 from ..options import check_option
 from ..sem import fit_sem
-from .common import as_wide_panel, lead_frame, tidy
+from .common import as_wide_panel, cluster_ols, lead_frame, tidy
 
 __all__ = ["clpm", "ri_clpm", "cross_lagged", "fixed_effects_panel", "MODELS"]
 
@@ -269,9 +268,7 @@ def fixed_effects_panel(
     for a, b in ((x, y), (y, x)):
         d = lead_frame(wide, b, lag).dropna(subset=[a, b, "lead"])
         formula = f"lead ~ Q('{a}') + Q('{b}') + C(unit)" + (" + C(period)" if time_effects else "")
-        fit = smf.ols(formula, d).fit(
-            method="qr", cov_type="cluster", cov_kwds={"groups": pd.factorize(d["unit"])[0]}
-        )
+        fit = cluster_ols(formula, d)
         rows.append(
             tidy(
                 fit,

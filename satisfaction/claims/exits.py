@@ -17,6 +17,7 @@ import statsmodels.api as sm
 from lifelines import CoxTimeVaryingFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from ..errors import InputError
 from ..options import check_option
@@ -88,9 +89,10 @@ def turnover(person_months: pd.DataFrame, x: str = "EX", *, level: float = 0.95)
     """
     d = _usable(person_months, x)
     crit = float(stats.norm.ppf(0.5 + level / 2))
-    logit = sm.Logit(d["exit_voluntary"].to_numpy(), sm.add_constant(d[["z"]])).fit(
-        disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(d["unit"])[0]}
-    )
+    with threadpool_limits(1):
+        logit = sm.Logit(d["exit_voluntary"].to_numpy(), sm.add_constant(d[["z"]])).fit(
+            disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(d["unit"])[0]}
+        )
     rows = []
     b, se = float(logit.params["z"]), float(logit.bse["z"])
     rows.append(

@@ -17,12 +17,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import pingouin as pg
-import statsmodels.formula.api as smf
 
 from ..errors import InputError
 from ..instruments import Instrument, default_instrument
 from ..linkage import construct_scores
-from .common import tidy
+from .common import cluster_ols, tidy
 
 __all__ = ["drivers", "lq_ex_path", "lmg_from_cov"]
 
@@ -237,9 +236,7 @@ def lq_ex_path(
             d.assign(**{c: (d[c] - d[c].mean()) / d[c].std() for c in ("LQ", "EX")}),
         ),
     ):
-        fit = smf.ols("EX ~ LQ", frame).fit(
-            method="qr", cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["unit"])[0]}
-        )
+        fit = cluster_ols("EX ~ LQ", frame)
         rows.append(
             tidy(
                 fit, "LQ", level, effect=label, n_units=frame["unit"].nunique(),

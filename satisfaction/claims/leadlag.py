@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 
 from ..errors import InputError
-from .common import as_wide_panel, lead_frame, normal_ci, tidy
+from .common import as_wide_panel, cluster_ols, lead_frame, normal_ci, tidy
 
 __all__ = ["lead_lag", "DESCRIPTION_ONLY"]
 
@@ -97,9 +96,7 @@ def lead_lag(
         formula += (" + C(unit)" if fixed_effects else "") + (
             " + C(period)" if time_effects else ""
         )
-        fit = smf.ols(formula, d).fit(
-            method="qr", cov_type="cluster", cov_kwds={"groups": pd.factorize(d["unit"])[0]}
-        )
+        fit = cluster_ols(formula, d)
         fe = "unit" + (" and period" if time_effects else "") if fixed_effects else None
         method = (
             f"OLS {y}(t+k) ~ {x}(t) + {y}(t)"

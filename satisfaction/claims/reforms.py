@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 
 from ..errors import InputError
 from ..options import check_option
-from .common import tidy
+from .common import cluster_ols, tidy
 
 __all__ = ["reform", "reform_months", "reform_invariance", "INVARIANCE_LEVELS"]
 
@@ -122,10 +121,7 @@ def reform(
         raise InputError("reform: no unit of the panel has a reform month inside the data")
     d["post"] = (d["m"] >= d["reform_m"]).astype(float)
     sd = float(np.sqrt((d["sd"] ** 2).mean() + d["mean"].var())) if "sd" in d else np.nan
-    groups = pd.factorize(d["unit"])[0]
-    fit = smf.ols("mean ~ post + C(unit) + C(period)", d).fit(
-        method="qr", cov_type="cluster", cov_kwds={"groups": groups}
-    )
+    fit = cluster_ols("mean ~ post + C(unit) + C(period)", d)
     base = {"n_units": d["unit"].nunique(), "n_reformed": n_reformed}
     rows = [
         tidy(fit, "post", level, effect=f"{construct} after reform (DiD)", kind="did",
@@ -140,7 +136,7 @@ def reform(
         d[col] = (rel == k).astype(float)
         names.append((k, col))
     formula = "mean ~ " + " + ".join(c for _, c in names) + " + C(unit) + C(period)"
-    es = smf.ols(formula, d).fit(method="qr", cov_type="cluster", cov_kwds={"groups": groups})
+    es = cluster_ols(formula, d)
     for k, col in names:
         rows.append(
             tidy(es, col, level, effect=f"{construct} at month {k:+d} of the reform",

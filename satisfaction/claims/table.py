@@ -147,6 +147,7 @@ def claims_table(
     1         H2  supported
     2         H3  supported
     """
+    reform_invariance(invariance)  # a bad option is an error, not an untestable row
     pulse, customers = _get(data, "pulse"), _get(data, "customers")
     hr_events, units = _get(data, "hr_events"), _get(data, "units")
     if pulse is None or customers is None:

@@ -8,6 +8,11 @@ the package's SEM engine; full mediation (no direct EX -> CSAT path) is compared
 partial mediation by a chi-square difference test; the indirect effects get
 percentile intervals from a bootstrap that resamples units (all periods of a unit
 together), each resample fitted by the engine's batched ML.
+
+The chain is a model of lagged cross-sections: it shows that EX, REP and CSAT move
+together along the chain, not which way the influence runs. A loop from customers back
+to employees (REP -> CSAT -> EX, H4) also makes EX(t-1) and REP(t) correlate; the
+cross-lagged models (:func:`satisfaction.claims.cross_lagged`) separate the directions.
 """
 
 from __future__ import annotations
