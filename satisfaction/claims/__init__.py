@@ -13,7 +13,13 @@ from .exits import BANDS, survival_curves, turnover
 from .keydrivers import drivers, lmg_from_cov, lq_ex_path
 from .leadlag import DESCRIPTION_ONLY, lead_lag
 from .powersim import POWER_METHODS, power, power_replication
-from .reforms import INVARIANCE_LEVELS, reform, reform_invariance, reform_months
+from .reforms import (
+    INVARIANCE_LEVELS,
+    reform,
+    reform_invariance,
+    reform_months,
+    reform_verdict,
+)
 from .stickiness import stability
 from .table import CLAIMS, claims_table
 from .unitchain import MEASUREMENTS, chain, chain_syntax
@@ -41,6 +47,7 @@ __all__ = [
     "reform",
     "reform_months",
     "reform_invariance",
+    "reform_verdict",
     "INVARIANCE_LEVELS",
     "early_warning",
     "warning_backtest",

@@ -11,14 +11,16 @@ reports H8 only together with it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from ..options import check_option
-from .common import cluster_ols, tidy
+from .common import NOT_TESTABLE, cluster_ols, tidy, verdict
 
-__all__ = ["reform", "reform_months", "reform_invariance", "INVARIANCE_LEVELS"]
+__all__ = ["reform", "reform_months", "reform_invariance", "reform_verdict", "INVARIANCE_LEVELS"]
 
 #: Invariance verdicts, weakest to strongest ("not tested" when no test could run).
 INVARIANCE_LEVELS = ("not tested", "none", "configural", "metric", "scalar", "strict")
@@ -186,3 +188,30 @@ def reform_invariance(invariance: str | None = None) -> dict[str, str]:
         }
     level = check_option(invariance, INVARIANCE_LEVELS, "invariance", "reform_invariance")
     return {"level": level, "note": f"{level} invariance across before/after (given)"}
+
+
+def reform_verdict(lower: float, upper: float, invariance: Mapping[str, str]) -> str:
+    """H8's verdict: the DiD interval decides only when scalar (or strict) invariance holds.
+
+    Parameters
+    ----------
+    lower, upper : float
+        The DiD interval.
+    invariance : dict
+        From :func:`reform_invariance`.
+
+    Examples
+    --------
+    >>> reform_verdict(0.1, 0.3, reform_invariance("scalar"))
+    'supported'
+    >>> reform_verdict(0.1, 0.3, reform_invariance())
+    'not testable with these data: invariance not tested (multi-group SEM unavailable)'
+    >>> reform_verdict(0.1, 0.3, reform_invariance("metric"))
+    'not testable with these data: scalar invariance fails across before/after (metric only)'
+    """
+    level = invariance["level"]
+    if level in ("scalar", "strict"):
+        return verdict(lower, upper)
+    if level == "not tested":
+        return NOT_TESTABLE + invariance["note"]
+    return NOT_TESTABLE + f"scalar invariance fails across before/after ({level} only)"

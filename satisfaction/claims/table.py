@@ -17,7 +17,7 @@ from .common import NOT_TESTABLE, verdict
 from .crosslag import cross_lagged
 from .exits import turnover
 from .keydrivers import lq_ex_path
-from .reforms import reform, reform_invariance, reform_months
+from .reforms import reform, reform_invariance, reform_months, reform_verdict
 from .stickiness import stability
 from .unitchain import chain
 
@@ -219,12 +219,7 @@ def claims_table(
         r = reform(monthly, events, "EX", level=level).iloc[0]
         inv = reform_invariance(invariance)
         method = f"{r.method}; {r.n_reformed} reformed units"
-        if inv["level"] in ("scalar", "strict"):
-            v = verdict(r.ci_lower, r.ci_upper)
-        elif inv["level"] == "not tested":
-            v = NOT_TESTABLE + inv["note"]
-        else:
-            v = NOT_TESTABLE + f"scalar invariance fails across before/after ({inv['level']} only)"
+        v = reform_verdict(r.ci_lower, r.ci_upper, inv)
         return _row("H8", r.estimate, r.ci_lower, r.ci_upper, r.n, method, v, inv["note"])
 
     plan = [
