@@ -42,6 +42,7 @@ from .simulate import ChainSample, Organisation, chain_sample, organisation, wri
 
 # --- io / clean -------------------------------------------------------------
 # --- claims -----------------------------------------------------------------
+from . import claims
 from .claims import (
     claims_table,
     cross_lagged,
@@ -144,6 +145,7 @@ __all__ = [
     "link",
     "person_periods",
     # claims
+    "claims",
     "claims_table",
     "drivers",
     "lead_lag",
