@@ -203,6 +203,9 @@ def test_link_lags_the_employee_side_and_lists_one_sided_rows():
     assert same.loc[("A", "2025Q2"), "EX"] == 3.5
     with pytest.raises(InputError, match="lag"):
         link(emp, cus, lag=-1)
+    monthly = _long(["A"], ["2025-01"], "EX", [3.0])
+    with pytest.raises(InputError, match="month periods and the customer panel quarter"):
+        link(monthly, cus)
 
 
 def test_person_periods_risk_sets_scores_before_the_month_and_exits():
