@@ -145,6 +145,12 @@ def cross_lagged(
         (units), ``waves``, ``method``. Paths are on the scale of the unit means
         (unstandardised).
 
+    Notes
+    -----
+    With few units (the sample has 40) the ML Wald tests of the cross-lagged paths are
+    somewhat liberal; ``benchmarks/null_lead.py`` measures how often a null organisation
+    (no lead, no loop) shows a significant lead, against the fixed-effects regression.
+
     Raises
     ------
     InputError
