@@ -145,17 +145,17 @@ def cross_lagged(
         (units), ``waves``, ``method``. Paths are on the scale of the unit means
         (unstandardised).
 
-    Notes
-    -----
-    With few units (the sample has 40) the ML Wald tests of the cross-lagged paths are
-    somewhat liberal; ``benchmarks/null_lead.py`` measures how often a null organisation
-    (no lead, no loop) shows a significant lead, against the fixed-effects regression.
-
     Raises
     ------
     InputError
         When the panel is too short or too small for the model: fewer than 3 waves
         (RI-CLPM; 2 for a CLPM), or fewer units than twice the free parameters.
+
+    Notes
+    -----
+    With few units (the sample has 40) the ML Wald tests of the cross-lagged paths are
+    somewhat liberal; ``benchmarks/null_lead.py`` measures how often a null organisation
+    (no lead, no loop) shows a significant lead, against the fixed-effects regression.
 
     Examples
     --------
