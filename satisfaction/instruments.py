@@ -130,7 +130,7 @@ _LIKERT_VARIANTS: dict[str, dict[str, int]] = {
 DONT_KNOW_LABELS: dict[str, tuple[str, ...]] = {
     "fi": ("En osaa sanoa", "Eos", "Ei kantaa"),
     "sv": ("Kan inte säga", "Vet ej", "Vet inte"),
-    "en": ("Don't know", "Do not know", "Not sure", "N/A", "Not applicable", "Can't say"),
+    "en": ("Don't know", "Do not know", "Not sure", "Not applicable", "Can't say"),
 }
 
 _PUNCT = re.compile(r"[^\w\s]", flags=re.UNICODE)
