@@ -309,8 +309,7 @@ def test_unidentified_model_warns_and_gives_nan_se():
     [
         ({"data": POLIDEM.to_numpy()}, "DataFrame"),
         ({"estimator": "PML"}, "unknown estimator"),
-        ({"group": "g"}, "multi-group"),
-        ({"missing": "pairwise"}, "not supported"),
+        ({"group": "g"}, "'g'"),
         ({"data": POLIDEM.assign(y1="x")}, "not numeric"),
         ({"data": POLIDEM.head(3)}, "only 3 rows"),
         ({"level": 95}, "between 0 and 1"),
@@ -628,12 +627,17 @@ def test_modindices_with_fixed_x_match_lavaan():
     assert mi.loc[("x1", "~~", "x1"), "sepc_all"] == 0
 
 
-def test_modindices_refuse_fiml_fits():
+def test_modindices_of_fiml_fits_use_the_fiml_score_test():
+    """result.modindices() of a FIML fit is fiml_modindices (it used to raise SEMError)."""
+    from satisfaction.sem.fiml import fiml_modindices
+
     data = HS[["x1", "x2", "x3", "x4"]].copy()
     data.iloc[::5, 1] = np.nan
     res = quiet_fit("F =~ x1 + x2 + x3 + x4", data, missing="fiml")
-    with pytest.raises(SEMError, match="complete-data"):
-        res.modindices()
+    mi = res.modindices()
+    direct = fiml_modindices(res, data)
+    np.testing.assert_allclose(mi["mi"].to_numpy(), direct["mi"].to_numpy())
+    assert len(mi) > 0 and np.isfinite(mi["mi"]).all()
 
 
 def test_singular_sample_covariance_is_a_clear_error():

@@ -29,8 +29,9 @@ import pytest
 
 from satisfaction.errors import SEMError
 from satisfaction.sem import fit_sem
+from satisfaction.sem.fitindices import rmsea_ci
 from satisfaction.sem.model import Model, vech_indices
-from satisfaction.sem.robust import _vech_pairs, adf_gamma, rmsea_ci, robust_vcov
+from satisfaction.sem.robust import _vech_pairs, adf_gamma, robust_vcov
 
 REF = Path(__file__).parent / "reference"
 HS = pd.read_csv(REF / "data" / "hs.csv")

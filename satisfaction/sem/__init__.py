@@ -14,10 +14,11 @@ from __future__ import annotations
 from .bootstrapping import BootstrapResult, bootstrap, bootstrap_ci
 from .builders import chain_model
 from .comparison import compare_models
+from .defined import evaluate_definitions
 from .estimators import Estimation, batched_fit_ml, expected_information, fit_ml
 from .fitting import fit_sem
 from .model import Model, duplication_matrix, vech, vech_indices
-from .montecarlo import evaluate_definitions, monte_carlo_ci
+from .montecarlo import monte_carlo_ci
 from .ordinal import Polychoric, fit_dwls, polychoric
 from .result import SEMResult
 

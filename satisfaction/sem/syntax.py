@@ -15,8 +15,12 @@ formulas continued on the next line after a trailing ``+``.
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr
 
 from ..errors import SEMError
 
@@ -24,7 +28,7 @@ __all__ = [
     "Formula",
     "Definition",
     "parse_syntax",
-    "compile_expression",
+    "evaluate_expression",
     "expression_names",
     "DEFINED_FUNCTIONS",
 ]
@@ -33,8 +37,22 @@ _NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _OPERATORS = ("=~", "~~", "~")  # longest first after ':=' and the unsupported ones
 
-#: functions allowed in the right-hand side of ``:=``
-DEFINED_FUNCTIONS = {"sqrt": "sqrt", "exp": "exp", "log": "log", "abs": "abs", "tanh": "tanh"}
+#: the functions allowed in ``:=`` and constraint expressions (the one table of them)
+DEFINED_FUNCTIONS = {
+    "sqrt": np.sqrt,
+    "exp": np.exp,
+    "log": np.log,
+    "abs": np.abs,
+    "tanh": np.tanh,
+    "pnorm": ndtr,
+}
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
 
 
 @dataclass(frozen=True)
@@ -258,25 +276,76 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
     return formulas, definitions
 
 
-def compile_expression(expr: str):
-    """Compile a ``:=`` expression (``^`` is a power) into a code object.
+def evaluate_expression(expr: str, env, *, name: str = "") -> np.ndarray | float:
+    """Evaluate a ``:=`` (or constraint) expression: the one evaluator of the engine.
 
     Parameters
     ----------
     expr : str
-        The right-hand side of a ``:=`` line.
+        Right-hand side of a ``:=`` line: labels, numbers, ``+ - * / ^`` and the
+        functions of :data:`DEFINED_FUNCTIONS`.
+    env : mapping
+        Label -> value (a float or an array of draws; arrays broadcast).
+    name : str
+        The defined parameter's name, for the error messages.
 
     Returns
     -------
-    code
-        Evaluate it with the labels (and numpy's sqrt, exp, log, abs, tanh) as names.
+    float or ndarray
+
+    Raises
+    ------
+    SEMError
+        An unreadable expression, an unsupported construct or an unknown label.
+        Nothing is ``eval``-ed: the expression is walked with :mod:`ast`.
 
     Examples
     --------
-    >>> eval(compile_expression("a*b + c^2"), {}, {"a": 2.0, "b": 3.0, "c": 1.0})
+    >>> float(evaluate_expression("a*b + c^2", {"a": 2.0, "b": 3.0, "c": 1.0}))
     7.0
     """
-    return compile(ast.parse(expr.replace("^", "**"), mode="eval"), "<defined>", "eval")
+    where = f"'{name} := {expr}'" if name else repr(expr)
+    allowed = f"use labels, numbers, + - * / ^ and {'/'.join(DEFINED_FUNCTIONS)}"
+    try:
+        tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    except SyntaxError:
+        raise SEMError(f"defined parameter {where} is not a valid expression; {allowed}.") from None
+
+    def ev(node):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = ev(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            if node.id not in env:
+                raise SEMError(
+                    f"defined parameter {where} uses {node.id!r}, which is not a parameter "
+                    "label; label the path in the model (e.g. 'y ~ a*x')."
+                )
+            return env[node.id]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in DEFINED_FUNCTIONS
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            return DEFINED_FUNCTIONS[node.func.id](ev(node.args[0]))
+        raise SEMError(
+            f"defined parameter {where} contains an unsupported construct "
+            f"({type(node).__name__}); {allowed}."
+        )
+
+    with np.errstate(all="ignore"):
+        try:
+            return ev(tree)
+        except ZeroDivisionError:
+            return float("nan")
 
 
 def expression_names(expr: str) -> list[str]:
