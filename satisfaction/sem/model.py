@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import SEMError
 from .partable import RAM_MATRIX, build_partable, variable_names
-from .syntax import Definition, parse_syntax
+from .syntax import Definition, constrain_formulas, parse_constraints, parse_syntax
 
 __all__ = ["Model", "vech", "vech_indices", "duplication_matrix"]
 
@@ -193,6 +193,59 @@ class Model:
         6   F  ~~   F     6    NaN
         """
         formulas, definitions = parse_syntax(syntax)
+        grouped = [f for f in formulas if f.per_group is not None]
+        if grouped:
+            f = grouped[0]
+            raise SEMError(
+                f"model syntax line {f.line}: group-specific modifiers c(...) need a "
+                "multi-group model; pass group='column' to fit_sem"
+            )
+        formulas = constrain_formulas(formulas, parse_constraints(syntax))
+        return cls.from_formulas(
+            syntax,
+            formulas,
+            definitions,
+            data_columns,
+            meanstructure=meanstructure,
+            std_lv=std_lv,
+            fixed_x=fixed_x,
+        )
+
+    @classmethod
+    def from_formulas(
+        cls,
+        syntax: str,
+        formulas,
+        definitions,
+        data_columns,
+        *,
+        meanstructure: bool = False,
+        std_lv: bool = False,
+        fixed_x: bool = True,
+    ) -> Model:
+        """Specify a model from parsed formulas (:func:`.syntax.parse_syntax`).
+
+        Parameters
+        ----------
+        syntax : str
+            The syntax the formulas came from (kept for display).
+        formulas, definitions : list
+            As :func:`.syntax.parse_syntax` returns them (one group's modifiers applied).
+        data_columns : iterable of str
+        meanstructure, std_lv, fixed_x : bool
+            As :meth:`from_syntax`.
+
+        Returns
+        -------
+        Model
+
+        Examples
+        --------
+        >>> from satisfaction.sem.syntax import parse_syntax
+        >>> f, d = parse_syntax("F =~ a + b + c")
+        >>> Model.from_formulas("F =~ a + b + c", f, d, ["a", "b", "c"]).n_free
+        6
+        """
         if any(f.op == "~1" for f in formulas):  # lavaan: intercepts imply a mean structure
             meanstructure = True
         columns = [str(c) for c in data_columns]

@@ -27,6 +27,9 @@ from ..errors import SEMError
 __all__ = [
     "Formula",
     "Definition",
+    "Constraint",
+    "parse_constraints",
+    "constrain_formulas",
     "parse_syntax",
     "evaluate_expression",
     "expression_names",
@@ -35,7 +38,10 @@ __all__ = [
 
 _NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_OPERATORS = ("=~", "~~", "~")  # longest first after ':=' and the unsupported ones
+_OPERATORS = ("=~", "~~", "~")
+_CONSTRAINT = re.compile(
+    r"==|(?<![<=])<(?![~=])|(?<![=])>(?![=])"
+)  # longest first after ':=' and the unsupported ones
 
 #: the functions allowed in ``:=`` and constraint expressions (the one table of them)
 DEFINED_FUNCTIONS = {
@@ -71,6 +77,55 @@ class Formula:
     fixed: float | None = None
     start: float | None = None
     free_na: bool = False
+    line: int = 0
+    per_group: tuple | None = None
+
+    def for_group(self, g: int, n_groups: int) -> Formula:
+        """This formula with the ``g``-th group's modifiers of ``c(...)`` applied.
+
+        Parameters
+        ----------
+        g, n_groups : int
+            Group index (0-based) and number of groups.
+
+        Returns
+        -------
+        Formula
+
+        Examples
+        --------
+        >>> f, _ = parse_syntax("F =~ x1 + c(a1, a2)*x2")
+        >>> f[1].for_group(1, 2).label
+        'a2'
+        """
+        if self.per_group is None:
+            return self
+        if len(self.per_group) != n_groups:
+            raise SEMError(
+                f"model syntax line {self.line}: c(...) gives {len(self.per_group)} values for "
+                f"'{self.lhs} {self.op} {self.rhs}' but the data have {n_groups} groups; give "
+                "one value per group"
+            )
+        mods = self.per_group[g]
+        return Formula(
+            self.lhs,
+            self.op,
+            self.rhs,
+            label=mods.get("label", self.label),
+            fixed=mods.get("fixed", self.fixed),
+            start=mods.get("start", self.start),
+            free_na=mods.get("free_na", self.free_na),
+            line=self.line,
+        )
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A constraint ``lhs op rhs`` with ``op`` one of ``==``, ``<``, ``>`` (lavaan's)."""
+
+    lhs: str
+    op: str
+    rhs: str
     line: int = 0
 
 
@@ -117,13 +172,12 @@ def _parse_modifier(mod: str, line: int, text: str) -> dict:
     m = re.fullmatch(r"(?:label|equal)\(\s*['\"]?([A-Za-z_.][A-Za-z0-9_.]*)['\"]?\s*\)", mod)
     if m:
         return {"label": m.group(1)}
-    if mod.startswith("c("):
-        raise _err(
-            line,
-            text,
-            "group-specific modifiers c(...) need a multi-group model, "
-            "which is not supported; use one label or value",
-        )
+    m = re.fullmatch(r"c\((.*)\)", mod)
+    if m:  # lavaan's group-specific modifiers: one label / value / NA per group
+        parts = [x.strip() for x in m.group(1).split(",")]
+        if any(not x or x.startswith("c(") for x in parts):
+            raise _err(line, text, f"cannot read {mod!r}; write c(a1, a2) or c(NA, 1)")
+        return {"per_group": tuple(_parse_modifier(x, line, text) for x in parts)}
     if _NAME.match(mod):
         return {"label": mod}
     raise _err(
@@ -231,6 +285,8 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
             _check_expression(expr, line, text)
             definitions.append(Definition(name, re.sub(r"\s+", "", expr), line))
             continue
+        if _CONSTRAINT.search(text):  # a == b, a < b, a > b: see parse_constraints
+            continue
         for bad in ("==", "<", ">", "<~", "|", "%"):
             if bad in text:
                 raise _err(
@@ -274,6 +330,115 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
     if not formulas:
         raise SEMError("the model syntax has only ':=' lines; add the model formulas")
     return formulas, definitions
+
+
+def parse_constraints(syntax: str) -> list[Constraint]:
+    """The constraint lines (``a == b``, ``a > 0``, ``a < b``) of lavaan model syntax.
+
+    Parameters
+    ----------
+    syntax : str
+
+    Returns
+    -------
+    list of Constraint
+        In the order written; :func:`parse_syntax` skips these lines.
+
+    Examples
+    --------
+    >>> parse_constraints("y ~ a*x + b*z\na == b\nb > 0")
+    [Constraint(lhs='a', op='==', rhs='b', line=2), Constraint(lhs='b', op='>', rhs='0', line=3)]
+    """
+    out = []
+    if not isinstance(syntax, str):
+        return out
+    for line, text in _logical_lines(syntax):
+        if ":=" in text:
+            continue
+        m = _CONSTRAINT.search(text)
+        if not m:
+            continue
+        lhs, rhs = text[: m.start()].strip(), text[m.end() :].strip()
+        if not lhs or not rhs:
+            raise _err(line, text, f"both sides of {m.group(0)!r} must be labels or expressions")
+        _check_expression(lhs, line, text)
+        _check_expression(rhs, line, text)
+        out.append(Constraint(re.sub(r"\s+", "", lhs), m.group(0), re.sub(r"\s+", "", rhs), line))
+    return out
+
+
+def constrain_formulas(formulas, constraints) -> list[Formula]:
+    """Apply simple constraints: ``a == b`` shares one parameter, ``a == 0.5`` fixes ``a``.
+
+    Parameters
+    ----------
+    formulas : list of Formula
+    constraints : list of Constraint
+
+    Returns
+    -------
+    list of Formula
+        Labels joined by ``==`` renamed to one label, labels equal to a number fixed.
+
+    Raises
+    ------
+    SEMError
+        For constraints that are not of these two forms (inequalities, expressions):
+        they are not supported yet.
+
+    Examples
+    --------
+    >>> f, _ = parse_syntax("y ~ a*x + b*z")
+    >>> [x.label for x in constrain_formulas(f, parse_constraints("a == b"))]
+    ['a', 'a']
+    """
+    joins: dict[str, str] = {}
+    fixes: dict[str, float] = {}
+
+    def root(x):
+        while x in joins:
+            x = joins[x]
+        return x
+
+    labels = {f.label for f in formulas if f.label}
+    for c in constraints:
+        if c.op == "==" and _NAME.match(c.lhs) and _NAME.match(c.rhs):
+            missing = [v for v in (c.lhs, c.rhs) if v not in labels]
+            if missing:
+                raise SEMError(
+                    f"model syntax line {c.line}: {missing[0]!r} in '{c.lhs} == {c.rhs}' is "
+                    "not a label of any parameter; label the parameter first, e.g. 'y ~ a*x'"
+                )
+            a, b = root(c.lhs), root(c.rhs)
+            if a != b:
+                joins[b] = a
+            continue
+        if c.op == "==" and _NAME.match(c.lhs) and _NUMBER.match(c.rhs):
+            fixes[c.lhs] = float(c.rhs)
+            continue
+        raise SEMError(
+            f"model syntax line {c.line}: the constraint '{c.lhs} {c.op} {c.rhs}' is not "
+            "supported yet; equality of two labels (a == b) or of a label and a number "
+            "(a == 0.5) is"
+        )
+    out = []
+    for f in formulas:
+        lab = root(f.label) if f.label else f.label
+        fixed = fixes.get(lab, fixes.get(f.label, f.fixed))
+        out.append(
+            Formula(
+                f.lhs,
+                f.op,
+                f.rhs,
+                label=lab,
+                fixed=fixed,
+                start=f.start,
+                free_na=f.free_na and fixed is None,
+                line=f.line,
+                per_group=f.per_group,
+            )
+        )
+    return out
 
 
 def evaluate_expression(expr: str, env, *, name: str = "") -> np.ndarray | float:
