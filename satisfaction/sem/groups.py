@@ -62,7 +62,14 @@ from .robust import (
 )
 from .syntax import constrain_formulas, parse_constraints, parse_syntax
 
-__all__ = ["GROUP_EQUAL", "GroupModel", "GroupResult", "fit_groups", "parameter_class"]
+__all__ = [
+    "GROUP_EQUAL",
+    "GroupModel",
+    "GroupResult",
+    "fit_groups",
+    "parameter_class",
+    "score_tests",
+]
 
 #: lavaan's ``group.equal`` vocabulary (``thresholds`` needs ordinal items)
 GROUP_EQUAL = (
@@ -222,10 +229,15 @@ class GroupModel:
                 "compute them from the estimates of the groups"
             )
         constraints = parse_constraints(syntax)
+        all_labels = {
+            f.for_group(g, len(groups)).label for f in formulas for g in range(len(groups))
+        }
         n_groups = len(groups)
         models, tables = [], []
         for g in range(n_groups):
-            fg = constrain_formulas([f.for_group(g, n_groups) for f in formulas], constraints)
+            fg = constrain_formulas(
+                [f.for_group(g, n_groups) for f in formulas], constraints, all_labels - {""}
+            )
             m = Model.from_formulas(syntax, fg, [], data_columns, meanstructure=True, std_lv=std_lv)
             pt = m.partable.copy()
             lv = set(m.latent)
@@ -459,6 +471,8 @@ class GroupResult:
         self.level = float(level)
         self.groups = list(model.groups)
         self.test = dict(test or {})
+        self.samples = [(np.array(S), np.array(m), int(n)) for S, m, n in samples]
+        self.data_summary = {"n": int(sum(s[2] for s in samples)), "groups": len(samples)}
         per_group = []
         for g, (S, mean, n) in enumerate(samples):
             m = model.models[g]
@@ -565,6 +579,7 @@ class GroupResult:
             }
             for k, v in extra.items():
                 out[k] = v
+            robust.update(chisq=x2, chisq_scaling_factor=c, df=df)
         return out
 
     @property
@@ -776,3 +791,69 @@ def _bind_exo(gm: GroupModel, samples) -> GroupModel:
     return GroupModel(
         gm.groups, models, gm.index, gm.n_free, gm.partable, gm.group_equal, gm.group_partial
     )
+
+
+# ---------------------------------------------------------------------------- score tests
+def _release(gm: GroupModel, j: int, g: int) -> GroupModel:
+    """The model with group g's copy of the shared parameter j made its own (index q)."""
+    index = [ix.copy() for ix in gm.index]
+    index[g] = np.where(index[g] == j, gm.n_free, index[g])
+    return GroupModel(
+        gm.groups, gm.models, index, gm.n_free + 1, gm.partable, gm.group_equal, gm.group_partial
+    )
+
+
+def score_tests(result: GroupResult, classes=None) -> pd.DataFrame:
+    """Univariate score tests of the cross-group equality constraints (lavaan's ``lavTestScore``).
+
+    Parameters
+    ----------
+    result : GroupResult
+        A multi-group ML fit.
+    classes : iterable of str, optional
+        Only constraints on parameters of these ``group_equal`` classes (default all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per constraint "group 1's parameter == group g's": ``lhs, op, rhs,
+        group, x2, df, pvalue``, largest ``x2`` first.
+
+    Notes
+    -----
+    Releasing the constraint adds one parameter (group g's own copy) to the model at
+    the restricted estimates; with ``u`` the gradient of the joint discrepancy and
+    ``I`` the expected information per observation of the extended model,
+    ``x2 = N u' I^-1 u`` (the gradient is zero but for the new parameter), which is
+    lavaan's univariate Lagrange multiplier test with ``information = "expected"``.
+    """
+    gm = result.model
+    n_tot = result.data_summary["n"]
+    weights = [s[2] / n_tot for s in result.samples]
+    latent = set(gm.models[0].latent)
+    rows = []
+    for j in range(gm.n_free):
+        holders = [g for g in range(len(gm.models)) if j in gm.index[g]]
+        if len(holders) < 2:
+            continue
+        g0 = holders[0]
+        m0 = gm.models[g0]
+        k = int(np.flatnonzero(gm.index[g0] == j)[0])
+        row = m0.free_rows[k]
+        lhs, op, rhs = m0._lhs[row], m0._op[row], m0._rhs[row]
+        cls = parameter_class(lhs, op, rhs, latent)
+        if classes is not None and cls not in classes:
+            continue
+        for g in holders[1:]:
+            ext = _release(gm, j, g)
+            theta = np.append(result.theta, result.theta[j])
+            _, grad, info = _joint(ext, theta, result.samples, weights)
+            try:
+                x2 = float(n_tot * grad @ np.linalg.solve(info, grad))
+            except np.linalg.LinAlgError:
+                x2 = np.nan
+            rows.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1, "class": cls, "x2": x2})
+    out = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "group", "class", "x2"])
+    out["df"] = 1
+    out["pvalue"] = [chisq_pvalue(v, 1) for v in out["x2"]]
+    return out.sort_values("x2", ascending=False, kind="stable").reset_index(drop=True)

@@ -367,13 +367,15 @@ def parse_constraints(syntax: str) -> list[Constraint]:
     return out
 
 
-def constrain_formulas(formulas, constraints) -> list[Formula]:
+def constrain_formulas(formulas, constraints, labels=None) -> list[Formula]:
     """Apply simple constraints: ``a == b`` shares one parameter, ``a == 0.5`` fixes ``a``.
 
     Parameters
     ----------
     formulas : list of Formula
     constraints : list of Constraint
+    labels : set of str, optional
+        Every label of the model (all groups'); default the labels of ``formulas``.
 
     Returns
     -------
@@ -400,7 +402,8 @@ def constrain_formulas(formulas, constraints) -> list[Formula]:
             x = joins[x]
         return x
 
-    labels = {f.label for f in formulas if f.label}
+    if labels is None:
+        labels = {f.label for f in formulas if f.label}
     for c in constraints:
         if c.op == "==" and _NAME.match(c.lhs) and _NAME.match(c.rhs):
             missing = [v for v in (c.lhs, c.rhs) if v not in labels]
