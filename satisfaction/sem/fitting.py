@@ -244,11 +244,7 @@ def _ordered_list(ordered, spec: Model):
 def _check_options(estimator, missing, se, ci_type, level, bootstrap, ordered):
     """Every option checked once; returns the canonical ``(estimator, missing, se)``."""
     where = "fit_sem"
-    est = str(estimator).upper()
-    if est not in ESTIMATOR_NAMES:
-        raise SEMError(
-            f"{where}: unknown estimator {estimator!r}; use one of {', '.join(ESTIMATOR_NAMES)}"
-        )
+    est = check_option(estimator, ESTIMATOR_NAMES, "estimator", where)
     miss = check_option(missing, MISSING_NAMES, "missing", where)
     miss = "fiml" if miss in ("fiml", "ml", "direct") else "listwise"
     se_name = check_option(se, SE_NAMES, "se", where)
