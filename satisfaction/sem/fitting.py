@@ -144,6 +144,8 @@ def _fit_complete(spec: Model, x: pd.DataFrame, est: str, notes: list[str]) -> F
     mean = arr.mean(axis=0)
     spec = spec.with_sample(S, mean)
     estimation = fit_ml(spec, S, n, mean if spec.meanstructure else None, estimator=base_est)
+    if spec.constraints:
+        return _fit_constrained(spec, estimation, est, n, S, mean)
     base = independence_model(spec).with_sample(S, mean)
     base_fmin = fit_ml(base, S, n, mean if base.meanstructure else None, estimator=base_est).fmin
     if est in ("MLM", "MLR"):
@@ -151,6 +153,28 @@ def _fit_complete(spec: Model, x: pd.DataFrame, est: str, notes: list[str]) -> F
         return Fitted(spec, estimation, vcov, n, S, S_ml, mean, base_fmin, _robust_test(test_r))
     vcov = _vcov_from_information(spec, estimation.theta, base_est, n, S, notes)
     return Fitted(spec, estimation, vcov, n, S, S_ml, mean, base_fmin)
+
+
+def _fit_constrained(spec: Model, start: Estimation, est: str, n, S, mean) -> Fitted:
+    """ML under general constraints (``a == 2*b``, ``a > 0``): see :mod:`.constraints`."""
+    from .constraints import ConstraintSet, project_vcov, solve_constrained
+    from .groups import ml_parts
+    from .measures import independence_model
+
+    if est != "ML":
+        raise SEMError(
+            f"constraints other than a == b need estimator 'ML' here, not {est!r}; "
+            "write equal parameters with one label instead"
+        )
+    m = mean if spec.meanstructure else None
+    cset = ConstraintSet(spec.constraints, spec.label_map)
+    theta, ok, message = solve_constrained(lambda t: ml_parts(spec, t, S, m)[:2], start.theta, cset)
+    fmin, _, info = ml_parts(spec, theta, S, m)
+    vcov = project_vcov(info, cset.active_jacobian(theta), n)
+    estimation = Estimation(theta, ok, start.iterations, fmin, message if not ok else "converged")
+    base = independence_model(spec).with_sample(S, mean)
+    base_fmin = fit_ml(base, S, n, mean if base.meanstructure else None).fmin
+    return Fitted(spec, estimation, vcov, n, S, S, mean, base_fmin)
 
 
 def _fit_fiml(spec: Model, x: pd.DataFrame, est: str, notes: list[str]) -> Fitted:

@@ -43,9 +43,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..errors import ConvergenceWarning, SEMError, SEMWarning
 from ..options import check_option
+from .constraints import ConstraintSet, project_vcov, solve_constrained
+from .defined import evaluate_definitions
 from .estimators import fit_ml
 from .fitindices import cfi, chisq_pvalue, rmsea, rmsea_ci, rmsea_pvalue, tli
 from .measures import FIT_MEASURE_NAMES, independence_model, ndat
@@ -60,7 +63,13 @@ from .robust import (
     adf_gamma,
     h1_weight,
 )
-from .syntax import constrain_formulas, parse_constraints, parse_syntax
+from .syntax import (
+    constrain_formulas,
+    expression_names,
+    parse_constraints,
+    parse_syntax,
+    simple_constraint,
+)
 
 __all__ = [
     "GROUP_EQUAL",
@@ -69,6 +78,7 @@ __all__ = [
     "fit_groups",
     "parameter_class",
     "score_tests",
+    "ml_parts",
 ]
 
 #: lavaan's ``group.equal`` vocabulary (``thresholds`` needs ordinal items)
@@ -161,6 +171,8 @@ class GroupModel:
     partable: pd.DataFrame
     group_equal: tuple
     group_partial: tuple
+    constraints: tuple = ()
+    definitions: tuple = ()
 
     @property
     def observed(self) -> list[str]:
@@ -223,16 +235,20 @@ class GroupModel:
             )
         partial = {_partial_key(t) for t in group_partial}
         formulas, definitions = parse_syntax(syntax)
-        if definitions:
-            raise SEMError(
-                "defined parameters (:=) are not available in multi-group models yet; "
-                "compute them from the estimates of the groups"
-            )
         constraints = parse_constraints(syntax)
         all_labels = {
             f.for_group(g, len(groups)).label for f in formulas for g in range(len(groups))
         }
         n_groups = len(groups)
+        known = set(all_labels) - {""}
+        for d in definitions:
+            unknown = [v for v in expression_names(d.expr) if v not in known]
+            if unknown:
+                raise SEMError(
+                    f"model syntax line {d.line}: {unknown[0]!r} in '{d.name} := {d.expr}' is "
+                    "not a label of any parameter; label the path first, e.g. c(a1, a2)*x"
+                )
+            known.add(d.name)
         models, tables = [], []
         for g in range(n_groups):
             fg = constrain_formulas(
@@ -304,6 +320,7 @@ class GroupModel:
         partable = pd.concat(tables, ignore_index=True)
         cols = ["lhs", "op", "rhs", "group", "block", "label", "plabel", "free", "value"]
         partable = partable[cols + ["start", "user", "exo"]]
+        general = tuple(c for c in constraints if not simple_constraint(c))
         return cls(
             list(groups),
             out_models,
@@ -312,34 +329,83 @@ class GroupModel:
             partable,
             equal,
             tuple(sorted(partial)),
+            general,
+            tuple(definitions),
         )
+
+    def label_map(self) -> dict:
+        """Label -> 0-based index into the joint theta, or the fixed value."""
+        out: dict = {}
+        pt = self.partable
+        for lab, free, value in zip(pt["label"], pt["free"], pt["value"], strict=True):
+            if lab and lab not in out:
+                out[lab] = int(free) - 1 if free > 0 else float(value)
+        return out
+
+    @property
+    def n_equalities(self) -> int:
+        """Number of general equality constraints."""
+        return sum(c.op == "==" for c in self.constraints)
 
 
 # ---------------------------------------------------------------------------- estimation
-def _group_parts(model: Model, theta_g, S, mean):
-    """ML discrepancy, gradient and expected information (per observation) of one group."""
-    sig, mu = model.implied(theta_g)
+def ml_parts(model: Model, theta, S, mean=None):
+    """lavaan's ML discrepancy, its gradient and the expected information (per observation).
+
+    Parameters
+    ----------
+    model : Model
+    theta : ndarray (q,)
+    S : ndarray (p, p)
+        Sample covariance matrix (divisor N).
+    mean : ndarray (p,), optional
+        Sample means (used with a mean structure).
+
+    Returns
+    -------
+    F : float
+        ``0.5 (log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu))``,
+        ``inf`` where Sigma is not positive definite.
+    grad : ndarray (q,)
+        ``-Delta' W vech(S + d d' - Sigma) - Delta_mu' Sigma^-1 d`` with ``d = m - mu``
+        and ``W = 0.5 D'(Sigma^-1 x Sigma^-1) D``.
+    info : ndarray (q, q)
+        ``Delta' W Delta + Delta_mu' Sigma^-1 Delta_mu``.
+
+    Examples
+    --------
+    >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
+    >>> S = np.array([[1.0, .5, .4], [.5, 1.0, .3], [.4, .3, 1.0]])
+    >>> f, g, i = ml_parts(m, m.start_values(S), S)
+    >>> g.shape, i.shape
+    ((6,), (6, 6))
+    """
+    sig, mu = model.implied(theta)
     sign, logdet = np.linalg.slogdet(sig)
     if sign <= 0:
         return np.inf, None, None
     inv = np.linalg.inv(sig)
-    d = mean - mu
     p = sig.shape[0]
+    use_mean = mu is not None and mean is not None
+    d = np.asarray(mean, float) - mu if use_mean else np.zeros(p)
     _, logdet_s = np.linalg.slogdet(S)
     f = 0.5 * (logdet + np.trace(S @ inv) - logdet_s - p + d @ inv @ d)
-    jac, jmu = model.jacobian(theta_g)
+    jac, jmu = model.jacobian(theta)
     dup = duplication_matrix(p)
     w = 0.5 * dup.T @ np.kron(inv, inv) @ dup
     resid = vech(S + np.outer(d, d) - sig)
-    grad = -(jac.T @ (w @ resid) + jmu.T @ (inv @ d))
-    info = jac.T @ w @ jac + jmu.T @ inv @ jmu
+    grad = -(jac.T @ (w @ resid))
+    info = jac.T @ w @ jac
+    if jmu is not None:
+        grad = grad - jmu.T @ (inv @ d)
+        info = info + jmu.T @ inv @ jmu
     return float(f), grad, info
 
 
 def _joint(gm: GroupModel, theta, samples, weights, need=True):
     f_tot, g_tot, i_tot = 0.0, np.zeros(gm.n_free), np.zeros((gm.n_free, gm.n_free))
     for g, (S, mean, _) in enumerate(samples):
-        f, grad, info = _group_parts(gm.models[g], gm.group_theta(theta, g), S, mean)
+        f, grad, info = ml_parts(gm.models[g], gm.group_theta(theta, g), S, mean)
         if not np.isfinite(f):
             return np.inf, None, None
         f_tot += weights[g] * f
@@ -422,6 +488,12 @@ def estimate_groups(gm: GroupModel, samples, *, tol: float = 1e-10, max_iter: in
         theta = res.x
         f, grad, info = _joint(gm, theta, samples, weights)
         converged = bool(np.max(np.abs(grad)) < 1e-6)
+    if gm.constraints:
+        cset = ConstraintSet(gm.constraints, gm.label_map())
+        theta, converged, _ = solve_constrained(
+            lambda t: _joint(gm, t, samples, weights)[:2], theta, cset
+        )
+        f, grad, info = _joint(gm, theta, samples, weights)
     return theta, float(f), info, converged, it
 
 
@@ -478,7 +550,7 @@ class GroupResult:
             m = model.models[g]
             th = model.group_theta(self.theta, g)
             P = model.selection(g)
-            fg = _group_parts(m, th, S, mean)[0]
+            fg = ml_parts(m, th, S, mean)[0]
             per_group.append(
                 SEMResult(
                     model=m,
@@ -506,15 +578,71 @@ class GroupResult:
             est = r.estimates
             est.insert(3, "group", g + 1)
             frames.append(est)
+        if model.definitions:
+            frames.append(self._defined_rows(frames))
         self._estimates = pd.concat(frames, ignore_index=True)
         self._fit = self._fit_measures(samples, fmin, baseline_fmins)
+
+    def _defined_rows(self, frames) -> pd.DataFrame:
+        """``:=`` rows (group 0, as lavaan) with delta-method SEs over the joint theta.
+
+        Standardised values evaluate the definition on the standardised parameters (each
+        label's first row), as lavaan does.
+        """
+        gm = self.model
+        columns = frames[0].columns
+        defs = [(d.name, d.expr) for d in gm.definitions]
+        labels = gm.label_map()
+        std = {}
+        for col in ("std_lv", "std_all"):
+            env = {}
+            for frame in frames:
+                for lab, value in zip(frame["label"], frame[col], strict=True):
+                    if lab and lab not in env:
+                        env[lab] = value
+            std[col] = list(evaluate_definitions(defs, env).values())
+
+        def values(theta):
+            env = {k: (theta[v] if isinstance(v, int) else v) for k, v in labels.items()}
+            return np.array(list(evaluate_definitions(defs, env).values()), float)
+
+        est = values(self.theta)
+        jac = np.zeros((len(defs), gm.n_free))
+        for j in range(gm.n_free):
+            h = 1e-6 * max(1.0, abs(self.theta[j]))
+            up, down = self.theta.copy(), self.theta.copy()
+            up[j] += h
+            down[j] -= h
+            jac[:, j] = (values(up) - values(down)) / (2 * h)
+        se = np.sqrt(np.clip(np.diag(jac @ self._vcov @ jac.T), 0, None))
+        crit = stats.norm.ppf(0.5 + self.level / 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.where(se > 0, est / se, np.nan)
+        out = pd.DataFrame(
+            {
+                "lhs": [d[0] for d in defs],
+                "op": ":=",
+                "rhs": [d[1] for d in defs],
+                "group": 0,
+                "label": [d[0] for d in defs],
+                "est": est,
+                "se": se,
+                "z": z,
+                "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                "ci_lower": est - crit * se,
+                "ci_upper": est + crit * se,
+                "std_lv": np.asarray(std["std_lv"], float),
+                "std_all": np.asarray(std["std_all"], float),
+            }
+        )
+        return out[list(columns)]
 
     def _fit_measures(self, samples, fmin, baseline_fmins) -> pd.Series:
         gm = self.model
         n_g = np.array([s[2] for s in samples], float)
         n = float(n_g.sum())
         G = len(samples)
-        npar = gm.n_free
+        npar = gm.n_free - gm.n_equalities
         df = sum(ndat(m) for m in gm.models) - npar
         x2 = 2 * n * fmin
         x2_g = [2 * samples[g][2] * r._fmin for g, r in enumerate(self.group_results)]
@@ -743,7 +871,10 @@ def fit_groups(
         base_fmins.append(fit_ml(base, S, n, mean).fmin)
     test = {}
     try:
-        vcov = np.linalg.inv(info * n_tot)
+        jac = np.zeros((0, gm.n_free))
+        if gm.constraints:
+            jac = ConstraintSet(gm.constraints, gm.label_map()).active_jacobian(theta)
+        vcov = project_vcov(info, jac, n_tot)
     except np.linalg.LinAlgError:
         vcov = np.full((gm.n_free, gm.n_free), np.nan)
         notes.append(
@@ -751,6 +882,10 @@ def fit_groups(
             "standard errors are not available"
         )
     if est == "MLR":
+        if gm.constraints:
+            raise SEMError(
+                "MLR with constraints other than a == b is not available yet; use estimator='ML'"
+            )
         if gm.models[0].has_exo:
             raise SEMError(
                 "MLR multi-group models with exogenous observed covariates are not "
@@ -789,7 +924,15 @@ def _bind_exo(gm: GroupModel, samples) -> GroupModel:
         return gm
     models = [m.with_sample(S, mean) for m, (S, mean, _) in zip(gm.models, samples, strict=True)]
     return GroupModel(
-        gm.groups, models, gm.index, gm.n_free, gm.partable, gm.group_equal, gm.group_partial
+        gm.groups,
+        models,
+        gm.index,
+        gm.n_free,
+        gm.partable,
+        gm.group_equal,
+        gm.group_partial,
+        gm.constraints,
+        gm.definitions,
     )
 
 
@@ -799,7 +942,15 @@ def _release(gm: GroupModel, j: int, g: int) -> GroupModel:
     index = [ix.copy() for ix in gm.index]
     index[g] = np.where(index[g] == j, gm.n_free, index[g])
     return GroupModel(
-        gm.groups, gm.models, index, gm.n_free + 1, gm.partable, gm.group_equal, gm.group_partial
+        gm.groups,
+        gm.models,
+        index,
+        gm.n_free + 1,
+        gm.partable,
+        gm.group_equal,
+        gm.group_partial,
+        gm.constraints,
+        gm.definitions,
     )
 
 

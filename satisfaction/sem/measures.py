@@ -6,7 +6,8 @@ baseline (independence) model:
 
 * ``chisq = 2 N F_min``; ``df = ndat - npar`` where ``ndat`` counts the
   variances, covariances (and means) of the observed variables, less those of
-  fixed.x covariates;
+  fixed.x covariates, and ``npar`` the free parameters less the general equality
+  constraints (lavaan's count; inequalities do not change it);
 * ``cfi = 1 - max(X2 - df, 0) / max(X2 - df, X2_b - df_b, 0)``;
 * ``tli = 1 - ((X2 - df) df_b) / ((X2_b - df_b) df)``;
 * ``rmsea = sqrt(max(X2 / (N df) - 1 / N, 0))`` (``N - 1`` for GLS and ULS), its 90% interval by inverting the
@@ -225,7 +226,7 @@ def fit_measures(
     """
     S_ml = S if S_ml is None else S_ml
     sigma, mu = model.implied(theta)
-    npar = model.n_free
+    npar = model.n_free - model.n_equalities  # lavaan: equality constraints return df
     df = ndat(model) - npar
     x2 = 2 * n * fmin
     base = independence_model(model)

@@ -30,6 +30,7 @@ __all__ = [
     "Constraint",
     "parse_constraints",
     "constrain_formulas",
+    "simple_constraint",
     "parse_syntax",
     "evaluate_expression",
     "expression_names",
@@ -367,6 +368,29 @@ def parse_constraints(syntax: str) -> list[Constraint]:
     return out
 
 
+def simple_constraint(c: Constraint) -> bool:
+    """True for ``label == label`` and ``label == number`` (shared or fixed parameters).
+
+    Parameters
+    ----------
+    c : Constraint
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> [simple_constraint(c) for c in parse_constraints("a == b\na == 2*b\na > 0")]
+    [True, False, False]
+    """
+    return (
+        c.op == "=="
+        and bool(_NAME.match(c.lhs))
+        and bool(_NAME.match(c.rhs) or _NUMBER.match(c.rhs))
+    )
+
+
 def constrain_formulas(formulas, constraints, labels=None) -> list[Formula]:
     """Apply simple constraints: ``a == b`` shares one parameter, ``a == 0.5`` fixes ``a``.
 
@@ -385,8 +409,8 @@ def constrain_formulas(formulas, constraints, labels=None) -> list[Formula]:
     Raises
     ------
     SEMError
-        For constraints that are not of these two forms (inequalities, expressions):
-        they are not supported yet.
+        A simple constraint naming an unknown label. Other constraints (inequalities,
+        expressions) are left to :mod:`satisfaction.sem.constraints`.
 
     Examples
     --------
@@ -405,25 +429,20 @@ def constrain_formulas(formulas, constraints, labels=None) -> list[Formula]:
     if labels is None:
         labels = {f.label for f in formulas if f.label}
     for c in constraints:
-        if c.op == "==" and _NAME.match(c.lhs) and _NAME.match(c.rhs):
-            missing = [v for v in (c.lhs, c.rhs) if v not in labels]
-            if missing:
-                raise SEMError(
-                    f"model syntax line {c.line}: {missing[0]!r} in '{c.lhs} == {c.rhs}' is "
-                    "not a label of any parameter; label the parameter first, e.g. 'y ~ a*x'"
-                )
+        if not simple_constraint(c):
+            continue  # handled by satisfaction.sem.constraints
+        missing = [v for v in (c.lhs, c.rhs) if _NAME.match(v) and v not in labels]
+        if missing:
+            raise SEMError(
+                f"model syntax line {c.line}: {missing[0]!r} in '{c.lhs} == {c.rhs}' is "
+                "not a label of any parameter; label the parameter first, e.g. 'y ~ a*x'"
+            )
+        if _NAME.match(c.rhs):
             a, b = root(c.lhs), root(c.rhs)
             if a != b:
                 joins[b] = a
-            continue
-        if c.op == "==" and _NAME.match(c.lhs) and _NUMBER.match(c.rhs):
+        else:
             fixes[c.lhs] = float(c.rhs)
-            continue
-        raise SEMError(
-            f"model syntax line {c.line}: the constraint '{c.lhs} {c.op} {c.rhs}' is not "
-            "supported yet; equality of two labels (a == b) or of a label and a number "
-            "(a == 0.5) is"
-        )
     out = []
     for f in formulas:
         lab = root(f.label) if f.label else f.label

@@ -303,3 +303,31 @@ if (want("hs_cfa_equal")) {
   fit <- cfa(hs_eq_model, data = hs)
   case_json("hs_cfa_equal", fit, hs_eq_model, "cfa(model, data = hs)")
 }
+# nonlinear / expression equality and an active inequality constraint (single group)
+hs_con_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + b1*x5 + b2*x6
+speed   =~ x7 + c1*x8 + x9
+b1 == b2 + 0.3
+c1 > 1.3
+"
+if (want("hs_cfa_constraints")) {
+  fit <- cfa(hs_con_model, data = hs)
+  case_json("hs_cfa_constraints", fit, hs_con_model, "cfa(model, data = hs)")
+}
+# multi-group with std.lv and equal loadings: latent variances free in the second group,
+# and a defined parameter over group-specific labels
+hs_mg_def_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+textual ~ c(r1, r2)*visual
+diff := r2 - r1
+"
+if (want("hs_mg_stdlv")) {
+  fit <- sem(hs_mg_def_model, data = hs, group = "school", std.lv = TRUE,
+             group.equal = c("loadings", "intercepts"))
+  case_json("hs_mg_stdlv", fit, hs_mg_def_model,
+            'sem(model, data = hs, group = "school", std.lv = TRUE, group.equal = c("loadings", "intercepts"))',
+            mg_extra(fit))
+}
