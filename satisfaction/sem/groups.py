@@ -807,12 +807,11 @@ def fit_groups(
 
     Examples
     --------
-    >>> import satisfaction as sat
-    >>> hs = sat.sem.holzinger_swineford() if hasattr(sat.sem, "holzinger_swineford") else None
     >>> from semopy.examples import holzinger39
-    >>> hs = holzinger39.get_data()
-    >>> res = fit_groups("visual =~ x1 + x2 + x3", hs, "school",
-    ...                  group_equal=["loadings"])  # doctest: +SKIP
+    >>> res = fit_groups("visual =~ x1 + x2 + x3", holzinger39.get_data(), "school",
+    ...                  group_equal=["loadings"])  # lavaan: cfa(..., group = "school")
+    >>> res.groups, res.fit_measures[["chisq", "df"]].round(3).tolist()
+    (['Pasteur', 'Grant-White'], [0.302, 2.0])
     """
     est = check_option(estimator, ("ML", "MLR"), "estimator", "fit_sem with group=")
     if not isinstance(data, pd.DataFrame):

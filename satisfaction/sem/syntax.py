@@ -347,7 +347,7 @@ def parse_constraints(syntax: str) -> list[Constraint]:
 
     Examples
     --------
-    >>> parse_constraints("y ~ a*x + b*z\na == b\nb > 0")
+    >>> parse_constraints("y ~ a*x + b*z\\na == b\\nb > 0")
     [Constraint(lhs='a', op='==', rhs='b', line=2), Constraint(lhs='b', op='>', rhs='0', line=3)]
     """
     out = []
@@ -381,7 +381,7 @@ def simple_constraint(c: Constraint) -> bool:
 
     Examples
     --------
-    >>> [simple_constraint(c) for c in parse_constraints("a == b\na == 2*b\na > 0")]
+    >>> [simple_constraint(c) for c in parse_constraints("a == b\\na == 2*b\\na > 0")]
     [True, False, False]
     """
     return (
