@@ -235,6 +235,7 @@ def test_group_result_shape_and_compare_models():
         ({"group": "school", "estimator": "ULS"}, OptionError, "estimator='ULS'"),
         ({"group_equal": ["loadings"]}, SEMError, "need group="),
         ({"group": "school", "se": "bootstrap"}, SEMError, "bootstrap"),
+        ({"group": "school", "meanstructure": False}, SEMError, "mean structure"),
     ],
 )
 def test_multigroup_input_errors(kwargs, error, fragment):
@@ -259,3 +260,14 @@ def test_group_modifiers_without_groups_are_a_clear_error():
     """c(...) used to raise 'not supported'; without group= it now says how to fit it."""
     with pytest.raises(SEMError, match="group='column'"):
         fit_sem("visual =~ x1 + c(a, b)*x2 + x3", HS)
+
+
+def test_group_result_renders_text_and_html_with_escaped_group_names():
+    data = HS.assign(school=HS["school"].map({"Pasteur": "<b>P</b>", "Grant-White": "GW"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SEMWarning)
+        res = fit_sem("visual =~ x1 + x2 + x3", data, group="school")
+    text = res.summary()
+    assert "Group 1 [<b>P</b>]" in text and "Group 2 [GW]" in text
+    page = res._repr_html_()
+    assert "&lt;b&gt;P&lt;/b&gt;" in page and "<b>P</b>" not in page

@@ -403,6 +403,11 @@ def fit_sem(
     if group is not None:
         from .groups import fit_groups
 
+        if meanstructure is False:
+            raise SEMError(
+                "multi-group models always have a mean structure (lavaan's rule); "
+                "drop meanstructure=False"
+            )
         if boot_n or ordered not in (None, False) or miss == "fiml":
             raise SEMError(
                 "multi-group models are fitted with ML or MLR on complete data here; "

@@ -37,6 +37,7 @@ the ``n_g / N`` weighted mean of the groups' SRMRs, ``logl`` the sum.
 
 from __future__ import annotations
 
+import html
 import re
 import warnings
 from dataclasses import dataclass
@@ -58,7 +59,6 @@ from .robust import (
     _casewise_scores,
     _delta,
     _hessian_from_gradient,
-    _Independence,
     _robust_parts,
     adf_gamma,
     h1_weight,
@@ -728,6 +728,72 @@ class GroupResult:
         names = [lab or plab for lab, plab in zip(first["label"], first["plabel"], strict=True)]
         return pd.DataFrame(self._vcov.copy(), index=names, columns=names)
 
+    def summary(self) -> str:
+        """A text summary: fit measures, then each group's estimates (lavaan's layout).
+
+        Returns
+        -------
+        str
+        """
+        fm = self._fit
+        lines = [
+            f"Multi-group SEM ({self.estimator}), {len(self.groups)} groups, "
+            f"{'converged' if self.converged else 'NOT converged'}",
+            f"  equal across groups: {', '.join(self.model.group_equal) or 'nothing'}"
+            + (
+                f"; freed: {', '.join(self.model.group_partial)}"
+                if self.model.group_partial
+                else ""
+            ),
+            "  "
+            + "  ".join(
+                f"{k} {fm[k]:.3f}" for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
+            ),
+        ]
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
+        cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_all"]
+        est = self._estimates
+        for g, name in enumerate(self.groups, start=1):
+            lines.append(f"\nGroup {g} [{name}]:")
+            lines.append(
+                est[est["group"] == g][cols].to_string(index=False, float_format="{:.3f}".format)
+            )
+        defined = est[est["group"] == 0]
+        if len(defined):
+            lines.append("\nDefined parameters:")
+            lines.append(defined[cols].to_string(index=False, float_format="{:.3f}".format))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        keys = [
+            "npar",
+            "nobs",
+            "chisq",
+            "df",
+            "pvalue",
+            "cfi",
+            "tli",
+            "rmsea",
+            "srmr",
+            "aic",
+            "bic",
+        ]
+        fit_html = pd.DataFrame({"value": self._fit[keys]}).T.to_html(
+            float_format=lambda v: f"{v:.3f}"
+        )
+        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        warn_html = f"<p style='color:#a00'><b>Warnings</b></p><ul>{warn}</ul>" if warn else ""
+        groups = ", ".join(f"{g}: {html.escape(str(v))}" for g, v in enumerate(self.groups, 1))
+        est_html = self._estimates.to_html(
+            index=False, float_format=lambda v: f"{v:.3f}", na_rep=""
+        )
+        return (
+            f"<div><b>Multi-group SEM ({html.escape(self.estimator)}; groups {groups})</b>"
+            f"{fit_html}{warn_html}<details><summary>Parameter estimates</summary>"
+            f"{est_html}</details></div>"
+        )
+
     def __repr__(self) -> str:
         fm = self._fit
         return (
@@ -764,8 +830,9 @@ def _mlr(gm: GroupModel, theta, frames, samples):
         b0 += weights[g] * P.T @ b0_g @ P
         gamma = adf_gamma(x, True)
         trace_h1 += float(np.sum(h1_weight(S, True) * gamma))
-        base = _Independence(S, mean, True, [])
-        trace_b += _robust_parts(base, base.start, x, "MLR", S, mean, [], gamma)[1]
+        base = independence_model(m)  # free variances and means: its MLE is diag(S), mean
+        start = np.r_[np.diag(S), mean]
+        trace_b += _robust_parts(base, start, x, "MLR", S, mean, [], gamma)[1]
     vcov = hess_inv @ b0 @ hess_inv / n_tot
     return vcov, trace_h1 - float(np.sum(b0 * hess_inv)), trace_b
 
