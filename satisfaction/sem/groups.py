@@ -349,7 +349,7 @@ class GroupModel:
 
 
 # ---------------------------------------------------------------------------- estimation
-def ml_parts(model: Model, theta, S, mean=None):
+def ml_parts(model: Model, theta, S, mean=None, *, derivatives: bool = True):
     """lavaan's ML discrepancy, its gradient and the expected information (per observation).
 
     Parameters
@@ -360,6 +360,8 @@ def ml_parts(model: Model, theta, S, mean=None):
         Sample covariance matrix (divisor N).
     mean : ndarray (p,), optional
         Sample means (used with a mean structure).
+    derivatives : bool
+        ``False`` returns ``(F, None, None)`` (cheaper, for line searches).
 
     Returns
     -------
@@ -390,6 +392,8 @@ def ml_parts(model: Model, theta, S, mean=None):
     d = np.asarray(mean, float) - mu if use_mean else np.zeros(p)
     _, logdet_s = np.linalg.slogdet(S)
     f = 0.5 * (logdet + np.trace(S @ inv) - logdet_s - p + d @ inv @ d)
+    if not derivatives:
+        return float(f), None, None
     jac, jmu = model.jacobian(theta)
     dup = duplication_matrix(p)
     w = 0.5 * dup.T @ np.kron(inv, inv) @ dup
@@ -405,7 +409,7 @@ def ml_parts(model: Model, theta, S, mean=None):
 def _joint(gm: GroupModel, theta, samples, weights, need=True):
     f_tot, g_tot, i_tot = 0.0, np.zeros(gm.n_free), np.zeros((gm.n_free, gm.n_free))
     for g, (S, mean, _) in enumerate(samples):
-        f, grad, info = ml_parts(gm.models[g], gm.group_theta(theta, g), S, mean)
+        f, grad, info = ml_parts(gm.models[g], gm.group_theta(theta, g), S, mean, derivatives=need)
         if not np.isfinite(f):
             return np.inf, None, None
         f_tot += weights[g] * f
@@ -426,8 +430,22 @@ def _start(gm: GroupModel, samples) -> np.ndarray:
     return total / np.maximum(count, 1)
 
 
-def estimate_groups(gm: GroupModel, samples, *, tol: float = 1e-10, max_iter: int = 500):
-    """Joint ML estimates by Fisher scoring (quasi-Newton fallback).
+def _inverse(a: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(a)
+
+
+def estimate_groups(
+    gm: GroupModel, samples, *, tol: float = 1e-10, max_iter: int = 500, n_scoring: int = 3
+):
+    """Joint ML estimates: Fisher scoring, then BFGS updates of its inverse information.
+
+    The first ``n_scoring`` steps are Fisher scoring on the expected information, later
+    ones update its inverse by BFGS (scoring alone converges only linearly when the
+    model does not fit exactly), each halved until F decreases, as the single-group
+    estimator does; an L-BFGS-B run is the fallback.
 
     Parameters
     ----------
@@ -435,8 +453,10 @@ def estimate_groups(gm: GroupModel, samples, *, tol: float = 1e-10, max_iter: in
     samples : list of (S, mean, n)
         Each group's covariance matrix (divisor n), means and size.
     tol : float
-        Convergence tolerance on the largest scaled step.
+        Convergence tolerance on the largest step relative to ``1 + max|theta|``.
     max_iter : int
+    n_scoring : int
+        Fisher-scoring steps before the BFGS updates.
 
     Returns
     -------
@@ -452,31 +472,43 @@ def estimate_groups(gm: GroupModel, samples, *, tol: float = 1e-10, max_iter: in
     weights = [s[2] / n_tot for s in samples]
     theta = _start(gm, samples)
     f, grad, info = _joint(gm, theta, samples, weights)
-    if not np.isfinite(f):
-        theta = _start(gm, samples)
     converged, it = False, 0
-    while it < max_iter:
+    hinv = s_old = g_old = None
+    while np.isfinite(f) and it < max_iter:
         it += 1
-        try:
-            step = np.linalg.solve(info, -grad)
-        except np.linalg.LinAlgError:
-            step = -np.linalg.pinv(info) @ grad
+        if it <= n_scoring or hinv is None:
+            hinv = _inverse(info)
+        else:  # BFGS update of the inverse information (scoring is linear near misfit)
+            y = grad - g_old
+            sy = float(s_old @ y)
+            if sy > 1e-12 * np.linalg.norm(s_old) * np.linalg.norm(y):
+                hy = hinv @ y
+                rho = 1.0 / sy
+                hinv = (
+                    hinv
+                    - rho * (np.outer(hy, s_old) + np.outer(s_old, hy))
+                    + (rho + rho * rho * float(y @ hy)) * np.outer(s_old, s_old)
+                )
+        step = -hinv @ grad
+        if float(step @ grad) >= 0:  # not a descent direction: back to scoring
+            hinv = _inverse(info)
+            step = -hinv @ grad
         alpha = 1.0
-        while True:
-            cand = theta + alpha * step
-            f_new, _, _ = _joint(gm, cand, samples, weights, need=False)
-            if np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f):
+        for _ in range(30):
+            f_new = _joint(gm, theta + alpha * step, samples, weights, need=False)[0]
+            if np.isfinite(f_new) and f_new <= f + 1e-14 * (1 + abs(f)):
                 break
             alpha /= 2
-            if alpha < 1e-8:
-                break
-        if alpha < 1e-8:
+        else:
+            converged = bool(np.max(np.abs(grad)) < 1e-7)
             break
-        theta = cand
+        s_old, g_old = alpha * step, grad
+        theta = theta + s_old
         f, grad, info = _joint(gm, theta, samples, weights)
-        if np.max(np.abs(alpha * step) / (1 + np.abs(theta))) < tol:
+        if np.max(np.abs(s_old)) < tol * (1.0 + np.max(np.abs(theta))):
             converged = True
             break
+    f, grad, info = _joint(gm, theta, samples, weights)
     if not converged:
         from scipy.optimize import minimize
 
