@@ -271,3 +271,12 @@ def test_group_result_renders_text_and_html_with_escaped_group_names():
     assert "Group 1 [<b>P</b>]" in text and "Group 2 [GW]" in text
     page = res._repr_html_()
     assert "&lt;b&gt;P&lt;/b&gt;" in page and "<b>P</b>" not in page
+
+
+@pytest.mark.parametrize("kwargs", [{"missing": "fiml"}, {"estimator": "MLR"}, {"bootstrap": 50}])
+def test_general_constraints_are_never_silently_dropped(kwargs):
+    """FIML, robust and bootstrap fits do not impose b1 == b2 + 0.3 yet: an error, not a
+    fit without the constraint."""
+    syntax = "textual =~ x4 + b1*x5 + b2*x6\nb1 == b2 + 0.3"
+    with pytest.raises(SEMError, match="b1 == b2"):
+        fit_sem(syntax, HS, **kwargs)
