@@ -53,7 +53,7 @@ from .defined import evaluate_definitions
 from .estimators import fit_ml
 from .fitindices import cfi, chisq_pvalue, rmsea, rmsea_ci, rmsea_pvalue, tli
 from .measures import FIT_MEASURE_NAMES, independence_model, ndat
-from .model import Model, duplication_matrix, vech
+from .model import Model, duplication_matrix, vech, vech_indices
 from .result import SEMResult
 from .robust import (
     _casewise_scores,
@@ -758,6 +758,78 @@ class GroupResult:
         first = pt[pt["free"] > 0].drop_duplicates("free").sort_values("free")
         names = [lab or plab for lab, plab in zip(first["label"], first["plabel"], strict=True)]
         return pd.DataFrame(self._vcov.copy(), index=names, columns=names)
+
+    def modindices(self, sort: bool = False, minimum_value: float = 0.0) -> pd.DataFrame:
+        """Modification indices per group, as lavaan's ``modindices(fit)`` for a multi-group fit.
+
+        Parameters
+        ----------
+        sort : bool
+            Largest ``mi`` first.
+        minimum_value : float
+            Keep only rows with ``mi`` above this value.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``lhs, op, rhs, group, mi, epc, sepc_lv, sepc_all``: each parameter a group's
+            model fixes. Releasing a cross-group equality is :func:`score_tests`.
+
+        Notes
+        -----
+        The score test of :mod:`.modindices` on the joint model: for group g's candidates
+        ``e``, with ``f_g = n_g / N``, ``I_ee = f_g J_e' W_g J_e``,
+        ``I_em = f_g J_e' W_g Delta_g P_g`` and ``I_mm`` the joint expected information,
+        ``mi = N u^2 / (I_ee - I_em I_mm^-1 I_me)`` where ``u`` is ``f_g`` times the
+        group's derivative of the log-likelihood.
+        """
+        from .estimators import _weights
+        from .modindices import (
+            candidate_entries,
+            candidates,
+            entry_jacobian,
+            information_blocks,
+            mi_table,
+            score_test,
+        )
+
+        if self.estimator not in ("ML", "MLR"):  # pragma: no cover - fit_groups allows these
+            raise SEMError(f"modification indices need an ML fit, not {self.estimator!r}")
+        gm = self.model
+        n_tot = self.data_summary["n"]
+        weights = [s[2] / n_tot for s in self.samples]
+        i_mm = sum(
+            weights[g]
+            * gm.selection(g).T
+            @ ml_parts(gm.models[g], gm.group_theta(self.theta, g), S, mean)[2]
+            @ gm.selection(g)
+            for g, (S, mean, _) in enumerate(self.samples)
+        )
+        frames = []
+        for g, (S, mean, _) in enumerate(self.samples):
+            m, th, P = gm.models[g], gm.group_theta(self.theta, g), gm.selection(g)
+            cands = candidates(m)
+            sigma, mu = m.implied(th)
+            jm_s, jm_m = m.jacobian(th)
+            je_s, je_m = entry_jacobian(m, th, candidate_entries(m, cands))
+            sig_inv = np.linalg.inv(sigma)[None]
+            w, wmu = _weights(m, "ML", sig_inv, sig_inv, m.p, 1)
+            w, wmu = w[0], wmu[0]
+            _, i_em, i_ee = information_blocks(jm_s @ P, je_s, w, jm_m @ P, je_m, wmu)
+            r, c = vech_indices(m.p)
+            grad = je_s.T @ w @ (S - sigma)[r, c] + je_m.T @ wmu @ (np.asarray(mean) - mu)
+            mi, epc = score_test(
+                i_mm, weights[g] * i_em, weights[g] * i_ee, weights[g] * grad, n_tot
+            )
+            table = mi_table(self.group_results[g], cands, mi, epc, m.names["ov_x"])
+            table.insert(3, "group", g + 1)
+            frames.append(table)
+        out = pd.concat(frames, ignore_index=True)
+        if minimum_value > 0:
+            out = out[out["mi"] > minimum_value]
+        if sort:
+            out = out.sort_values("mi", ascending=False, kind="stable")
+        return out.reset_index(drop=True)
 
     def summary(self) -> str:
         """A text summary: fit measures, then each group's estimates (lavaan's layout).
