@@ -11,6 +11,7 @@ group="col", group_equal=[...])`` fits multi-group models (:class:`GroupResult`,
 :func:`score_tests`); :func:`invariance` tests configural, metric, scalar and strict
 invariance across groups with a partial-invariance search, and
 :func:`longitudinal_invariance` (with :func:`longitudinal_model`) across waves.
+Constraints in the syntax (``a == b``, ``b1 == b2 + 0.3``, ``c > 0``) are lavaan's.
 """
 
 from __future__ import annotations
