@@ -23,7 +23,7 @@ from .defined import evaluate_definitions
 from .equivalence import InvarianceResult, invariance, longitudinal_invariance
 from .estimators import Estimation, batched_fit_ml, expected_information, fit_ml
 from .fitting import fit_sem
-from .groups import GroupResult, score_tests
+from .groupresult import GroupResult, score_tests
 from .model import Model, duplication_matrix, vech, vech_indices
 from .montecarlo import monte_carlo_ci
 from .ordinal import Polychoric, fit_dwls, polychoric

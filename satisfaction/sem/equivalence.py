@@ -42,7 +42,8 @@ from ..errors import SEMError, SEMWarning
 from ..options import check_option
 from .builders import longitudinal_model
 from .fitindices import chisq_pvalue
-from .groups import GroupResult, fit_groups, score_tests
+from .groupresult import GroupResult, score_tests
+from .groups import fit_groups
 
 __all__ = [
     "invariance",
