@@ -351,7 +351,7 @@ def parse_constraints(syntax: str) -> list[Constraint]:
     [Constraint(lhs='a', op='==', rhs='b', line=2), Constraint(lhs='b', op='>', rhs='0', line=3)]
     """
     out = []
-    if not isinstance(syntax, str):
+    if not isinstance(syntax, str) or not _CONSTRAINT.search(syntax):
         return out
     for line, text in _logical_lines(syntax):
         if ":=" in text:
@@ -418,6 +418,8 @@ def constrain_formulas(formulas, constraints, labels=None) -> list[Formula]:
     >>> [x.label for x in constrain_formulas(f, parse_constraints("a == b"))]
     ['a', 'a']
     """
+    if not any(simple_constraint(c) for c in constraints):
+        return list(formulas)
     joins: dict[str, str] = {}
     fixes: dict[str, float] = {}
 
