@@ -285,11 +285,8 @@ def test_claims_table_has_one_row_per_hypothesis(table):
     v = out.set_index("hypothesis")["verdict"]
     for h in ("H1", "H2", "H3", "H5", "H7"):
         assert v[h] == "supported", h
-    assert (
-        v["H8"]
-        == "not testable with these data: invariance not tested (multi-group SEM unavailable)"
-    )
-    assert out.set_index("hypothesis").loc["H8", "estimate"] > 0  # the DiD is still shown
+    assert v["H8"] == "supported"  # the DiD, with scalar invariance of EX tested by the engine
+    assert out.set_index("hypothesis").loc["H8", "note"].startswith("scalar invariance of EX")
     assert (out["method"].str.len() > 20).all()
 
 
@@ -319,7 +316,30 @@ def test_claims_table_h8_follows_the_invariance_verdict(table):
     )
     out, data = table
     row = out.set_index("hypothesis").loc["H8"]
-    assert row["verdict"] == reform_verdict(row["ci_lower"], row["ci_upper"], reform_invariance())
-    assert row["ci_lower"] > 0  # would be "supported" once scalar invariance is shown
+    inv = reform_invariance(pulse=data["pulse"], events=data["units"])
+    assert row["verdict"] == reform_verdict(row["ci_lower"], row["ci_upper"], inv)
+    assert inv["level"] == "scalar" and inv["freed"] == []
     with pytest.raises(sat.OptionError):
         sat.claims_table(data, n_boot=20, invariance="partial")
+
+
+def test_reform_invariance_finds_a_planted_intercept_shift():
+    """Truth: after the reform, every answer to ex3 is one step higher (the item reads
+    differently, the construct has not changed). Scalar invariance fails; the partial
+    search (lavaan's lavTestScore) frees exactly ex3's intercept, and the note says so."""
+    from satisfaction.claims import reform_invariance, reform_months
+
+    org = _org()
+    pulse = org.pulse.assign(ex5=6 - org.pulse["ex5"])
+    months = reform_months(org.units)
+    after = pulse["unit"].isin(months.index) & (
+        pulse["period"].astype(str) >= pulse["unit"].map(months).astype(str)
+    )
+    shifted = pulse.assign(ex3=np.where(after, np.minimum(pulse["ex3"] + 1, 5), pulse["ex3"]))
+    inv = reform_invariance(pulse=shifted, events=org.units)
+    assert inv["freed"] == ["ex3 ~ 1"]
+    assert "partial: freed ex3 ~ 1" in inv["note"]
+    assert not inv["table"].set_index("level").loc["scalar", "freed"] == ""
+    assert reform_invariance()["level"] == "not tested"
+    with pytest.raises(sat.OptionError):
+        reform_invariance(pulse=pulse, events=org.units, criterion="gut feeling")

@@ -98,8 +98,8 @@ def claims_table(
         Names the items (default :func:`satisfaction.default_instrument`).
     invariance : str, optional
         The measurement-invariance level of EX across before/after reforms from your own
-        test (``"scalar"`` ...); without it H8 is not testable (see
-        :func:`satisfaction.claims.reform_invariance`).
+        test (``"scalar"`` ...); without it the engine tests it on the pulse answers of
+        the reformed units (:func:`satisfaction.claims.reform_invariance`).
     n_boot : int
         Unit-bootstrap resamples of the chain (H2, H7) and stability (H6) intervals.
     level : float
@@ -217,7 +217,7 @@ def claims_table(
             return _untestable("H8", "no unit had a reform (supervisor change) in the data")
         monthly = unit_panel(pulse, instrument, ["EX"], period="month")
         r = reform(monthly, events, "EX", level=level).iloc[0]
-        inv = reform_invariance(invariance)
+        inv = reform_invariance(invariance, pulse=pulse, events=events, instrument=instrument)
         method = f"{r.method}; {r.n_reformed} reformed units"
         v = reform_verdict(r.ci_lower, r.ci_upper, inv)
         return _row("H8", r.estimate, r.ci_lower, r.ci_upper, r.n, method, v, inv["note"])
