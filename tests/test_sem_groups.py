@@ -16,17 +16,15 @@ import json
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_close
 
 from satisfaction.errors import OptionError, SEMError, SEMWarning
 from satisfaction.sem import GroupResult, fit_sem, score_tests
 
 REF = Path(__file__).parent / "reference"
 HS = pd.read_csv(REF / "data" / "hs.csv")
-EST_TOL = 1e-4
-FIT_TOL = 1e-4
 LEVELS = {
     "configural": [],
     "metric": ["loadings"],
@@ -104,9 +102,7 @@ def test_estimates_and_ses_match_lavaan(case):
     merged = pe.merge(est, on=["lhs", "op", "rhs", "group"], suffixes=("_lavaan", ""))
     assert len(merged) == len(pe) == len(est), name
     for ours, theirs in (("est", "est_lavaan"), ("se", "se_lavaan"), ("std_all", "std.all")):
-        np.testing.assert_allclose(
-            merged[ours], merged[theirs], atol=EST_TOL, err_msg=name, equal_nan=True
-        )
+        assert_close(merged[ours], merged[theirs], kind="parity_groups", err_msg=name)
 
 
 def test_fit_measures_match_lavaan(case):
@@ -115,7 +111,7 @@ def test_fit_measures_match_lavaan(case):
     names = FIT_NAMES + (ROBUST_NAMES if CASES[name].get("estimator") == "MLR" else [])
     for key in names:
         want = lav["ntotal" if key == "nobs" else key.replace("_", ".")]
-        assert fm[key] == pytest.approx(want, rel=FIT_TOL, abs=1e-6), f"{name}: {key}"
+        assert_close(fm[key], want, kind="parity_groups", err_msg=f"{name}: {key}")
 
 
 def test_defined_parameter_across_groups_matches_lavaan():
@@ -126,8 +122,8 @@ def test_defined_parameter_across_groups_matches_lavaan():
     row = res.estimates.query("op == ':='").iloc[0]
     lav = pd.DataFrame(ref["estimates"]).query("op == ':='").iloc[0]
     assert (row["lhs"], row["group"]) == ("diff", lav["group"]) == ("diff", 0)
-    assert row["est"] == pytest.approx(lav["est"], abs=EST_TOL)
-    assert row["se"] == pytest.approx(lav["se"], abs=EST_TOL)
+    assert_close(row["est"], lav["est"], kind="parity_groups")
+    assert_close(row["se"], lav["se"], kind="parity_groups")
 
 
 def test_expression_and_inequality_constraints_match_lavaan():
@@ -141,13 +137,14 @@ def test_expression_and_inequality_constraints_match_lavaan():
     pe = pd.DataFrame(ref["estimates"]).drop(columns=["label"])
     merged = pe.merge(res.estimates, on=["lhs", "op", "rhs"], suffixes=("_lavaan", ""))
     assert len(merged) == len(res.estimates)
-    np.testing.assert_allclose(merged["est"], merged["est_lavaan"], atol=EST_TOL)
-    np.testing.assert_allclose(merged["se"], merged["se_lavaan"], atol=EST_TOL)
+    assert_close(merged["est"], merged["est_lavaan"], kind="parity_groups")
+    assert_close(merged["se"], merged["se_lavaan"], kind="parity_groups")
     est = res.estimates.set_index("label")
-    assert est.loc["b1", "est"] - est.loc["b2", "est"] == pytest.approx(0.3, abs=1e-8)
-    assert est.loc["c1", "est"] == pytest.approx(1.3, abs=1e-8) and est.loc["c1", "se"] < 1e-6
+    assert_close(est.loc["b1", "est"] - est.loc["b2", "est"], 0.3, kind="solver")
+    assert_close(est.loc["c1", "est"], 1.3, kind="solver")
+    assert est.loc["c1", "se"] < 1e-6
     for key in ("npar", "df", "chisq", "cfi", "rmsea", "srmr", "aic"):
-        assert res.fit_measures[key] == pytest.approx(ref["fit_measures"][key], rel=FIT_TOL)
+        assert_close(res.fit_measures[key], ref["fit_measures"][key], kind="parity_groups")
 
 
 def test_inequality_across_groups_binds():
@@ -155,7 +152,7 @@ def test_inequality_across_groups_binds():
     syntax = "visual =~ x1 + c(a1, a2)*x2 + x3\na2 > a1 + 0.2"
     res = _fit(syntax)
     est = res.estimates.query("lhs == 'visual' and rhs == 'x2'")["est"].to_numpy()
-    assert est[1] - est[0] == pytest.approx(0.2, abs=1e-6)
+    assert_close(est[1] - est[0], 0.2, kind="solver")
     free = _fit("visual =~ x1 + c(a1, a2)*x2 + x3")
     assert res.fit_measures["df"] == free.fit_measures["df"]
     assert res.fit_measures["chisq"] > free.fit_measures["chisq"]
@@ -165,7 +162,7 @@ def test_per_group_chisq_matches_lavaan(case):
     name, ref, res = case
     stat_group = ref["test"]["standard"]["stat.group"]
     ours = [res.fit_measures["chisq_group1"], res.fit_measures["chisq_group2"]]
-    np.testing.assert_allclose(ours, stat_group, rtol=FIT_TOL)
+    assert_close(ours, stat_group, kind="parity_groups")
 
 
 def test_partable_has_lavaans_free_index_count(case):
@@ -193,7 +190,7 @@ def test_score_tests_match_lavtestscore():
     assert len(ours) == len(want) == 15  # 6 loadings + 9 intercepts
     for _, row in ours.iterrows():
         key = (row["lhs"], row["op"], row["rhs"])
-        assert row["x2"] == pytest.approx(want[key], rel=1e-4, abs=1e-5), key
+        assert_close(row["x2"], want[key], kind="parity_groups", err_msg=str(key))
     assert (ours.iloc[0]["lhs"], ours.iloc[0]["op"]) == ("x3", "~1")
 
 
@@ -207,10 +204,10 @@ def test_equality_constraint_between_labels_matches_lavaan():
     pe = pe[pe["op"] != "=="].drop(columns=["label"])
     merged = pe.merge(res.estimates, on=["lhs", "op", "rhs"], suffixes=("_lavaan", ""))
     assert len(merged) == len(pe)
-    np.testing.assert_allclose(merged["est"], merged["est_lavaan"], atol=EST_TOL)
-    np.testing.assert_allclose(merged["se"], merged["se_lavaan"], atol=EST_TOL)
+    assert_close(merged["est"], merged["est_lavaan"], kind="parity_groups")
+    assert_close(merged["se"], merged["se_lavaan"], kind="parity_groups")
     for key in ("chisq", "df", "npar", "cfi", "rmsea"):
-        assert res.fit_measures[key] == pytest.approx(ref["fit_measures"][key], rel=FIT_TOL)
+        assert_close(res.fit_measures[key], ref["fit_measures"][key], kind="parity_groups")
 
 
 def test_group_result_shape_and_compare_models():
@@ -222,7 +219,7 @@ def test_group_result_shape_and_compare_models():
     assert isinstance(metric, GroupResult)
     tab = compare_models(configural=configural, metric=metric)
     lrt = pd.DataFrame(_load("hs_mg_lrt")["table"])
-    assert tab.loc[1, "chisq_diff"] == pytest.approx(lrt.loc[1, "Chisq diff"], rel=1e-5)
+    assert_close(tab.loc[1, "chisq_diff"], lrt.loc[1, "Chisq diff"], kind="parity_groups")
     assert tab.loc[1, "df_diff"] == 6
 
 
@@ -292,8 +289,8 @@ def test_multigroup_modindices_match_lavaan():
     lav = pd.DataFrame(ref["modindices"])
     merged = lav.merge(mi, on=["lhs", "op", "rhs", "group"], suffixes=("_lavaan", ""))
     assert len(merged) == len(lav) == len(mi) == 114
-    np.testing.assert_allclose(merged["mi"], merged["mi_lavaan"], atol=1e-3)
-    np.testing.assert_allclose(merged["epc"], merged["epc_lavaan"], atol=1e-4)
-    np.testing.assert_allclose(merged["sepc_all"], merged["sepc.all"], atol=1e-4)
+    assert_close(merged["mi"], merged["mi_lavaan"], kind="parity_groups_mi")
+    assert_close(merged["epc"], merged["epc_lavaan"], kind="parity_groups")
+    assert_close(merged["sepc_all"], merged["sepc.all"], kind="parity_groups")
     top = res.modindices(sort=True).iloc[0]
     assert (top["lhs"], top["op"], top["rhs"], top["group"]) == ("visual", "=~", "x9", 2)
