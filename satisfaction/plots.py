@@ -20,7 +20,15 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "SCALES", "safe_text", "trend_figure", "comparison_figure", "heatmap_figure"]
+__all__ = [
+    "PALETTE",
+    "SCALES",
+    "safe_text",
+    "trend_figure",
+    "comparison_figure",
+    "heatmap_figure",
+    "figure_png",
+]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -99,7 +107,9 @@ def trend_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
             ax.legend(loc="lower left", fontsize=8, frameon=False)
         if title:
             fig.suptitle(title)
-        fig.tight_layout()
+        # fixed margins: tight_layout would draw the figure once more only to measure it
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.24, top=0.88 if title else 0.95,
+                            wspace=0.3)
     return fig
 
 
@@ -151,7 +161,8 @@ def comparison_figure(data: pd.DataFrame, *, unit_label: str, title: str = "") -
             fig.legend(handles, labels, loc="upper right", fontsize=8, frameon=False)
         if title:
             fig.suptitle(title, x=0.02, ha="left")
-        fig.tight_layout(rect=(0, 0, 1, 0.93))
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16 / rows, top=1 - 0.3 / rows / 1.5,
+                            hspace=0.75, wspace=0.25)
     return fig
 
 
@@ -193,7 +204,10 @@ def heatmap_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
                           norm=norm, aspect="auto")
         for (r, c), hidden in np.ndenumerate(withheld.to_numpy()):
             value = diff.iat[r, c]
-            if hidden or value != value:
+            if not hidden and value != value:  # the unit is shown, the organisation is not
+                ax.text(c, r, "no org. figure", ha="center", va="center", fontsize=6,
+                        color="#555555")
+            elif hidden:
                 ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#eeeeee",
                                            edgecolor="#999999", hatch="///", linewidth=0))
                 ax.text(c, r, "withheld", ha="center", va="center", fontsize=7, color="#555555")
@@ -206,5 +220,21 @@ def heatmap_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
         bar.set_label("difference from the organisation\n(share of the scale's range)")
         if title:
             ax.set_title(title)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.33, right=0.97, bottom=1.3 / height, top=1 - 0.4 / height)
     return fig
+
+
+def figure_png(fig: Figure, *, dpi: int = 96) -> bytes:
+    """The figure as PNG bytes, drawn once (no tight bounding box pass), then closed.
+
+    >>> fig, ax = plt.subplots()
+    >>> figure_png(fig)[:4]
+    b'\\x89PNG'
+    """
+    import io
+
+    buffer = io.BytesIO()
+    with safe_text():
+        fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return buffer.getvalue()

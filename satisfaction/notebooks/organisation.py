@@ -20,7 +20,6 @@ min_group_size = 5
 data_fingerprint = "unknown"
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 import satisfaction as sat
@@ -54,19 +53,17 @@ display(pages.headline_list(sat.guard(read_artefact(artefacts, "organisation-hea
 
 # %%
 figure = plots.trend_figure(sat.guard(read_artefact(artefacts, "organisation-trend")))
-display(figure)
-plt.close(figure)
+display(pages.figure(figure, alt="The organisation's indices by quarter, with 95% bands"))
 
 # %% [markdown]
 # ## Units compared with the organisation
-# Each cell is a unit's difference from the organisation this quarter (purple:
-# below, orange: above). Hatched cells are withheld: too few people answered, or
+# Each cell is a unit's difference from the organisation this quarter (orange:
+# below, purple: above). Hatched cells are withheld: too few people answered, or
 # showing them would let someone work out a smaller group's answers.
 
 # %%
 figure = plots.heatmap_figure(sat.guard(read_artefact(artefacts, "organisation-heatmap")))
-display(figure)
-plt.close(figure)
+display(pages.figure(figure, alt="Each unit's difference from the organisation, per index"))
 
 # %% [markdown]
 # ## Units this quarter

@@ -24,7 +24,6 @@ data_fingerprint = "unknown"
 shown = True
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 import satisfaction as sat
@@ -51,8 +50,7 @@ if shown:
         )
     )
     figure = plots.comparison_figure(page[page["part"] == "trend"], unit_label=unit)
-    display(figure)
-    plt.close(figure)
+    display(pages.figure(figure, alt=f"Trends of {unit} beside the organisation, with 95% bands"))
 
 # %%
 if shown:

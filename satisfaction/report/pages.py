@@ -27,6 +27,7 @@ __all__ = [
     "methods",
     "summary_wide",
     "comparison_table",
+    "figure",
 ]
 
 WITHHELD = "withheld"
@@ -237,4 +238,19 @@ def comparison_table(wide: pd.DataFrame) -> Html:
         {"label": "Index", "unit": "This unit", "n": "n", "org": "Organisation",
          "org_n": "n (organisation)"},
         {"n": 0, "org_n": 0},
+    )
+
+
+def figure(fig: Any, alt: str) -> Html:
+    """A matplotlib figure as an embedded PNG ``<img>`` with escaped alternative text.
+
+    The figure is drawn once and closed; the page needs no file and no network.
+    """
+    import base64
+
+    from ..plots import figure_png
+
+    data = base64.b64encode(figure_png(fig)).decode("ascii")
+    return Html(
+        f'<img class="report-figure" alt="{html_text(alt)}" src="data:image/png;base64,{data}">'
     )

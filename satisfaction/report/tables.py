@@ -258,9 +258,15 @@ def headline(pub: pd.DataFrame, quarter: str, heads: pd.DataFrame | None = None)
         now = org.loc[(quarter, ix)] if (quarter, ix) in org.index else None
         old = org.loc[(prev, ix)] if (prev, ix) in org.index else None
         label = LABELS[ix]
-        if now is None or now["suppressed"] or pd.isna(now["value"]):
-            rows.append({"index": ix, "label": label,
-                         "sentence": f"{label}: not enough answers this quarter to report."})
+        if now is None or pd.isna(now["value"]):
+            why = "not enough answers this quarter to report"
+            if now is not None and str(now["suppression_reason"]).startswith("previous"):
+                why = (
+                    "withheld this quarter, because the number of people answering changed "
+                    f"by fewer than the anonymity threshold since {prev}, which could single "
+                    "out the few who joined or left"
+                )
+            rows.append({"index": ix, "label": label, "sentence": f"{label}: {why}."})
             continue
         digits = 0 if ix in ("enps", "nps") else 2
         row = {
