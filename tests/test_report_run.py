@@ -277,3 +277,67 @@ def test_kernel_chatter_goes_to_the_log_not_the_terminal(run):
     assert "IPKernelApp" not in result.output
     assert "Kernel is running" not in result.output
     assert (folder / "report.log").exists()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
+
+
+def _browser_or_skip():
+    """Debian's chromium (``.ci/run`` installs it with apt) and playwright's Python driver."""
+    import shutil
+
+    if not CHROMIUM.exists():
+        if shutil.which("apt-get") is None:
+            pytest.skip("no /usr/bin/chromium and no apt-get here to install it")
+        pytest.fail("/usr/bin/chromium is missing: run `apt-get install -y chromium` (.ci/run does)")
+    return pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]'")
+
+
+def test_pages_render_offline_in_a_real_browser(run):
+    """Open the index and a unit page from disk with every non-file request aborted:
+    no failed request, no console error, every figure decoded; screenshots are kept."""
+    sync_api = _browser_or_skip()
+    _, folder = run
+    ARTEFACTS.mkdir(exist_ok=True)
+    pages = [folder / "index.html", folder / "organisation.html",
+             folder / f"{unit_slug(SCRIPT)}.html", folder / f"{unit_slug(DOLLAR)}.html"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  '--host-resolver-rules=MAP * ~NOTFOUND'],
+        )
+        try:
+            for path in pages:
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                problems: list[str] = []
+                network: list[str] = []
+
+                def block(route, network=network):
+                    if route.request.url.startswith("file://"):
+                        route.continue_()
+                    else:
+                        network.append(route.request.url)
+                        route.abort()
+
+                page.route("**/*", block)
+                page.on("console", lambda m, problems=problems: problems.append(m.text)
+                        if m.type == "error" else None)
+                page.on("pageerror", lambda e, problems=problems: problems.append(str(e)))
+                page.on("requestfailed", lambda r, problems=problems: problems.append(
+                    f"failed request {r.url}"))
+                page.goto(path.as_uri(), wait_until="load")
+                images = page.eval_on_selector_all(
+                    "img", "els => els.map(e => [e.complete, e.naturalWidth])"
+                )
+                page.screenshot(path=str(ARTEFACTS / f"{path.stem[:40]}.png"), full_page=True)
+                assert not network, f"{path.name} asked the network for {network}"
+                assert not problems, f"{path.name}: {problems}"
+                assert all(ok and width > 0 for ok, width in images), (path.name, images)
+                if path.name == "organisation.html":
+                    assert len(images) >= 2
+                page.close()
+        finally:
+            browser.close()
