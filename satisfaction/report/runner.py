@@ -537,7 +537,7 @@ def _render_kw(job: ReportJob, options: dict) -> dict:
 
 def _run_on_dask(jobs, scheduler, options: dict, tick: Callable[[], Any]) -> list[dict]:
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise SatisfactionError(
             "--scheduler needs Dask distributed: pip install 'satisfaction[dask]'"
@@ -550,10 +550,9 @@ def _run_on_dask(jobs, scheduler, options: dict, tick: Callable[[], Any]) -> lis
         client = scheduler
     try:
         futures = client.map(_render_kw, list(jobs), options=options, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
         rows: dict[int, dict] = {}
-        for future in as_completed(futures):
-            rows[index[future.key]] = future.result()
+        for i, future in enumerate(futures):  # in order: the bar moves as the head finishes
+            rows[i] = future.result()
             tick()
         client.run(_close_worker)
     finally:
