@@ -27,15 +27,25 @@ def main() -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the organisation.")
 @click.option(
-    "--units", "n_units", type=click.IntRange(min=2), default=40, show_default=True,
+    "--units",
+    "n_units",
+    type=click.IntRange(min=2),
+    default=40,
+    show_default=True,
     help="Number of units (e.g. 1000 for a large organisation).",
 )
 @click.option(
-    "--employees", "n_employees", type=click.IntRange(min=10), default=None,
+    "--employees",
+    "n_employees",
+    type=click.IntRange(min=10),
+    default=None,
     help="Headcount at the start (default: 1,500, or 37 per unit beyond 40 units).",
 )
 @click.option(
-    "--months", type=click.IntRange(min=3), default=24, show_default=True,
+    "--months",
+    type=click.IntRange(min=3),
+    default=24,
+    show_default=True,
     help="Months of pulse data.",
 )
 def simulate(
@@ -80,16 +90,21 @@ def simulate(
 @click.option("--unit", "units", multiple=True, help="Only these units (repeatable); default all.")
 @click.option("--no-units", is_flag=True, help="Only the organisation report.")
 @click.option(
-    "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
     help="Local worker processes, each with one warm kernel.",
 )
 @click.option(
-    "--scheduler", default=None,
+    "--scheduler",
+    default=None,
     help="Address of an existing Dask scheduler (tcp://host:8786) to run the notebooks on "
     "(needs the dask extra; workers must see the same folders).",
 )
-@click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Progress bar over notebooks.")
+@click.option(
+    "--progress/--no-progress", default=True, show_default=True, help="Progress bar over notebooks."
+)
 @click.option(
     "--min-group-size",
     type=int,
@@ -129,8 +144,10 @@ def report(
     click.echo(f"{len(ok)} of {len(manifest)} pages made in {folder}")
     click.echo(f"open {folder / 'index.html'}")
     if len(failed):
-        click.echo(f"{len(failed)} pages FAILED (listed in index.html; log: "
-                   f"{folder / 'report.log'}):", err=True)
+        click.echo(
+            f"{len(failed)} pages FAILED (listed in index.html; log: {folder / 'report.log'}):",
+            err=True,
+        )
         for row in failed.itertuples():
             click.echo(f"  {row.name!r}: {row.error}", err=True)
         raise SystemExit(1)

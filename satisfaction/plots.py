@@ -33,10 +33,21 @@ __all__ = [
 #: Okabe & Ito (2008) colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 #: Floor and ceiling of each index's scale.
-SCALES = {"EX": (1, 5), "LQ": (1, 5), "REP": (1, 5), "CSAT": (1, 5), "enps": (-100, 100),
-          "nps": (-100, 100)}
-_RC = {"text.parse_math": False, "text.usetex": False, "font.size": 10, "axes.titlesize": 11,
-       "figure.dpi": 96}
+SCALES = {
+    "EX": (1, 5),
+    "LQ": (1, 5),
+    "REP": (1, 5),
+    "CSAT": (1, 5),
+    "enps": (-100, 100),
+    "nps": (-100, 100),
+}
+_RC = {
+    "text.parse_math": False,
+    "text.usetex": False,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "figure.dpi": 96,
+}
 
 
 def safe_text():
@@ -56,8 +67,9 @@ def _band(ax, part: pd.DataFrame, x: np.ndarray, color: str, label: str, dashed:
     lo = part["ci_lower"].to_numpy(dtype=float)
     hi = part["ci_upper"].to_numpy(dtype=float)
     ax.fill_between(x, lo, hi, color=color, alpha=0.18 if not dashed else 0.10, linewidth=0)
-    ax.plot(x, y, color=color, marker="o", markersize=4, linestyle="--" if dashed else "-",
-            label=label)
+    ax.plot(
+        x, y, color=color, marker="o", markersize=4, linestyle="--" if dashed else "-", label=label
+    )
 
 
 def trend_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
@@ -82,17 +94,19 @@ def trend_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
     ...                       "label": "Employee experience", "value": [3.4, 3.5],
     ...                       "ci_lower": [3.3, 3.4], "ci_upper": [3.5, 3.6]})
     >>> fig = trend_figure(frame, title="R&D $1")
-    >>> fig.axes[0].get_ylim()
+    >>> tuple(float(v) for v in fig.axes[0].get_ylim())
     (1.0, 5.0)
     >>> plt.close(fig)
     """
     quarters = sorted(data["quarter"].unique())
     x = np.arange(len(quarters))
-    groups = [g for g in (("EX", "LQ", "REP", "CSAT"), ("enps", "nps"))
-              if data["index"].isin(g).any()]
+    groups = [
+        g for g in (("EX", "LQ", "REP", "CSAT"), ("enps", "nps")) if data["index"].isin(g).any()
+    ]
     with safe_text():
-        fig, axes = plt.subplots(1, len(groups), figsize=(4.6 * len(groups) + 1, 3.6),
-                                 squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(groups), figsize=(4.6 * len(groups) + 1, 3.6), squeeze=False
+        )
         for ax, group in zip(axes[0], groups, strict=True):
             for i, ix in enumerate(group):
                 part = data[data["index"] == ix].set_index("quarter").reindex(quarters)
@@ -108,8 +122,9 @@ def trend_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
         if title:
             fig.suptitle(title)
         # fixed margins: tight_layout would draw the figure once more only to measure it
-        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.24, top=0.88 if title else 0.95,
-                            wspace=0.3)
+        fig.subplots_adjust(
+            left=0.09, right=0.98, bottom=0.24, top=0.88 if title else 0.95, wspace=0.3
+        )
     return fig
 
 
@@ -137,12 +152,14 @@ def comparison_figure(data: pd.DataFrame, *, unit_label: str, title: str = "") -
     rows = max(1, int(np.ceil(len(indices) / cols)))
     with safe_text():
         fig, axes = plt.subplots(rows, cols, figsize=(11, 3.0 * rows), squeeze=False)
-        for ax in axes.flat[len(indices):]:
+        for ax in axes.flat[len(indices) :]:
             ax.set_visible(False)
         for ax, ix in zip(axes.flat, indices, strict=False):
             part = data[data["index"] == ix]
-            for who, color, dashed, name in (("organisation", PALETTE[7], True, "organisation"),
-                                             ("unit", PALETTE[0], False, unit_label)):
+            for who, color, dashed, name in (
+                ("organisation", PALETTE[7], True, "organisation"),
+                ("unit", PALETTE[0], False, unit_label),
+            ):
                 mine = part[part["who"] == who].set_index("quarter").reindex(quarters)
                 if mine["value"].notna().any():
                     _band(ax, mine, x, color, name, dashed=dashed)
@@ -161,8 +178,14 @@ def comparison_figure(data: pd.DataFrame, *, unit_label: str, title: str = "") -
             fig.legend(handles, labels, loc="upper right", fontsize=8, frameon=False)
         if title:
             fig.suptitle(title, x=0.02, ha="left")
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16 / rows, top=1 - 0.3 / rows / 1.5,
-                            hspace=0.75, wspace=0.25)
+        fig.subplots_adjust(
+            left=0.07,
+            right=0.98,
+            bottom=0.16 / rows,
+            top=1 - 0.3 / rows / 1.5,
+            hspace=0.75,
+            wspace=0.25,
+        )
     return fig
 
 
@@ -188,11 +211,12 @@ def heatmap_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
     indices = [ix for ix in SCALES if data["index"].eq(ix).any()]
     labels = [str(data.loc[data["index"] == ix, "label"].iloc[0]) for ix in indices]
     units = sorted(data["unit"].astype(str).unique())
-    diff = data.pivot_table(index="unit", columns="index", values="difference",
-                            aggfunc="first", dropna=False).reindex(index=units, columns=indices)
-    withheld = data.pivot_table(index="unit", columns="index", values="suppressed",
-                                aggfunc="first", dropna=False).reindex(index=units,
-                                                                       columns=indices)
+    diff = data.pivot_table(
+        index="unit", columns="index", values="difference", aggfunc="first", dropna=False
+    ).reindex(index=units, columns=indices)
+    withheld = data.pivot_table(
+        index="unit", columns="index", values="suppressed", aggfunc="first", dropna=False
+    ).reindex(index=units, columns=indices)
     withheld = withheld.fillna(True).astype(bool)
     span = np.array([SCALES[ix][1] - SCALES[ix][0] for ix in indices], dtype=float)
     share = diff.to_numpy(dtype=float) / span
@@ -200,16 +224,27 @@ def heatmap_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
         height = max(3.0, 0.28 * len(units) + 1.6)
         fig, ax = plt.subplots(figsize=(8.5, height))
         norm = TwoSlopeNorm(vcenter=0.0, vmin=-0.25, vmax=0.25)
-        image = ax.imshow(np.ma.masked_invalid(np.clip(share, -0.25, 0.25)), cmap="PuOr",
-                          norm=norm, aspect="auto")
+        image = ax.imshow(
+            np.ma.masked_invalid(np.clip(share, -0.25, 0.25)), cmap="PuOr", norm=norm, aspect="auto"
+        )
         for (r, c), hidden in np.ndenumerate(withheld.to_numpy()):
             value = diff.iat[r, c]
             if not hidden and value != value:  # the unit is shown, the organisation is not
-                ax.text(c, r, "no org. figure", ha="center", va="center", fontsize=6,
-                        color="#555555")
+                ax.text(
+                    c, r, "no org. figure", ha="center", va="center", fontsize=6, color="#555555"
+                )
             elif hidden:
-                ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#eeeeee",
-                                           edgecolor="#999999", hatch="///", linewidth=0))
+                ax.add_patch(
+                    plt.Rectangle(
+                        (c - 0.5, r - 0.5),
+                        1,
+                        1,
+                        facecolor="#eeeeee",
+                        edgecolor="#999999",
+                        hatch="///",
+                        linewidth=0,
+                    )
+                )
                 ax.text(c, r, "withheld", ha="center", va="center", fontsize=7, color="#555555")
             else:
                 digits = 0 if indices[c] in ("enps", "nps") else 2

@@ -76,8 +76,16 @@ def run(hostile_data, tmp_path_factory):
         mp.setenv("SATISFACTION_ROOT", str(out))
         result = CliRunner().invoke(
             main,
-            ["report", "--data", str(hostile_data), "--out", str(out / "reports"),
-             "--jobs", "2", "--no-progress"],
+            [
+                "report",
+                "--data",
+                str(hostile_data),
+                "--out",
+                str(out / "reports"),
+                "--jobs",
+                "2",
+                "--no-progress",
+            ],
         )
     folder = out / "reports" / "2025Q2"
     return result, folder
@@ -290,7 +298,9 @@ def _browser_or_skip():
     if not CHROMIUM.exists():
         if shutil.which("apt-get") is None:
             pytest.skip("no /usr/bin/chromium and no apt-get here to install it")
-        pytest.fail("/usr/bin/chromium is missing: run `apt-get install -y chromium` (.ci/run does)")
+        pytest.fail(
+            "/usr/bin/chromium is missing: run `apt-get install -y chromium` (.ci/run does)"
+        )
     return pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]'")
 
 
@@ -300,14 +310,24 @@ def test_pages_render_offline_in_a_real_browser(run):
     sync_api = _browser_or_skip()
     _, folder = run
     ARTEFACTS.mkdir(exist_ok=True)
-    pages = [folder / "index.html", folder / "organisation.html",
-             folder / f"{unit_slug(SCRIPT)}.html", folder / f"{unit_slug(DOLLAR)}.html"]
+    pages = [
+        folder / "index.html",
+        folder / "organisation.html",
+        folder / f"{unit_slug(SCRIPT)}.html",
+        folder / f"{unit_slug(DOLLAR)}.html",
+    ]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  '--host-resolver-rules=MAP * ~NOTFOUND'],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+            ],
         )
         try:
             for path in pages:
@@ -323,11 +343,17 @@ def test_pages_render_offline_in_a_real_browser(run):
                         route.abort()
 
                 page.route("**/*", block)
-                page.on("console", lambda m, problems=problems: problems.append(m.text)
-                        if m.type == "error" else None)
+                page.on(
+                    "console",
+                    lambda m, problems=problems: (
+                        problems.append(m.text) if m.type == "error" else None
+                    ),
+                )
                 page.on("pageerror", lambda e, problems=problems: problems.append(str(e)))
-                page.on("requestfailed", lambda r, problems=problems: problems.append(
-                    f"failed request {r.url}"))
+                page.on(
+                    "requestfailed",
+                    lambda r, problems=problems: problems.append(f"failed request {r.url}"),
+                )
                 page.goto(path.as_uri(), wait_until="load")
                 images = page.eval_on_selector_all(
                     "img", "els => els.map(e => [e.complete, e.naturalWidth])"

@@ -67,8 +67,18 @@ def test_html_hides_code_and_loads_nothing_from_the_network(tmp_path):
     page = to_html(out, title="<b>T</b>").read_text(encoding="utf-8")
     assert "report for 2026Q2" in page
     assert "print(f" not in page
-    for cdn in ("require.js", "require.min.js", "MathJax", "mathjax", "mermaid", "cdnjs",
-                "unpkg", "jsdelivr", "fonts.googleapis", "<script"):
+    for cdn in (
+        "require.js",
+        "require.min.js",
+        "MathJax",
+        "mathjax",
+        "mermaid",
+        "cdnjs",
+        "unpkg",
+        "jsdelivr",
+        "fonts.googleapis",
+        "<script",
+    ):
         assert cdn not in page, cdn
     assert "<title>&lt;b&gt;T&lt;/b&gt;</title>" in page
 
@@ -120,8 +130,9 @@ def test_same_batch_on_a_dask_cluster(tmp_path):
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
-        manifest = run_reports(jobs, scheduler=cluster.scheduler_address,
-                               log_file=tmp_path / "report.log")
+        manifest = run_reports(
+            jobs, scheduler=cluster.scheduler_address, log_file=tmp_path / "report.log"
+        )
     assert list(manifest["name"]) == ["u0", "u1", "u2", "bad"]
     assert list(manifest["status"]) == ["ok", "ok", "ok", "failed"]
     nb = nbformat.read(tmp_path / "u2.ipynb", as_version=4)

@@ -77,11 +77,29 @@ def test_a_unit_that_shrinks_by_two_is_not_shown_in_both_quarters():
         month = "2026-01" if quarter == "2026Q1" else "2026-04"
         for unit, n in units.items():
             for i in range(n):
-                rows.append({"respondent_key": f"{unit}{i}", "unit": unit, "period": month,
-                             "quarter": quarter, "LQ": 3.0, "EX": 3.0 + i % 3, "enps": 7})
+                rows.append(
+                    {
+                        "respondent_key": f"{unit}{i}",
+                        "unit": unit,
+                        "period": month,
+                        "quarter": quarter,
+                        "LQ": 3.0,
+                        "EX": 3.0 + i % 3,
+                        "enps": 7,
+                    }
+                )
             for i in range(10):
-                crows.append({"respondent_key": f"c{unit}{i}", "unit": unit, "period": quarter,
-                              "quarter": quarter, "REP": 3.0, "CSAT": 3.0, "nps": 8})
+                crows.append(
+                    {
+                        "respondent_key": f"c{unit}{i}",
+                        "unit": unit,
+                        "period": quarter,
+                        "quarter": quarter,
+                        "REP": 3.0,
+                        "CSAT": 3.0,
+                        "nps": 8,
+                    }
+                )
     data = ReportData(pd.DataFrame(rows), pd.DataFrame(crows), pd.DataFrame())
     pub = published(data)
     a = pub[(pub["unit"] == "A") & (pub["index"] == "EX")].set_index("quarter")
@@ -111,10 +129,17 @@ def test_nps_interval_covers_the_truth_about_95_percent_of_the_time():
     rng = np.random.default_rng(7)
     units, size = 400, 150
     answers = rng.choice([10, 8, 3], size=units * size, p=[0.40, 0.35, 0.25])
-    frame = pd.DataFrame({"respondent_key": range(units * size),
-                          "unit": np.repeat([f"u{i:03d}" for i in range(units)], size),
-                          "period": "2026Q1", "quarter": "2026Q1", "REP": 3.0, "CSAT": 3.0,
-                          "nps": answers})
+    frame = pd.DataFrame(
+        {
+            "respondent_key": range(units * size),
+            "unit": np.repeat([f"u{i:03d}" for i in range(units)], size),
+            "period": "2026Q1",
+            "quarter": "2026Q1",
+            "REP": 3.0,
+            "CSAT": 3.0,
+            "nps": answers,
+        }
+    )
     emp = frame.rename(columns={"REP": "LQ", "CSAT": "EX", "nps": "enps"})
     pub = published(ReportData(emp, frame, pd.DataFrame()))
     rows = pub[(pub["unit"] != ORGANISATION) & (pub["index"] == "nps")]

@@ -75,9 +75,17 @@ sat.guard(units, count_col="n_customers")
 display(
     pages.table(
         units,
-        {"unit": "Unit", "n_employees": "Employees (n)", "EX": "Employee experience",
-         "enps": "eNPS", "LQ": "Leadership quality", "n_customers": "Customers (n)",
-         "REP": "Reputation", "CSAT": "Customer satisfaction", "nps": "NPS"},
+        {
+            "unit": "Unit",
+            "n_employees": "Employees (n)",
+            "EX": "Employee experience",
+            "enps": "eNPS",
+            "LQ": "Leadership quality",
+            "n_customers": "Customers (n)",
+            "REP": "Reputation",
+            "CSAT": "Customer satisfaction",
+            "nps": "NPS",
+        },
         {"n_employees": 0, "n_customers": 0, "enps": 0, "nps": 0},
     )
 )

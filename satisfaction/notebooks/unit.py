@@ -17,7 +17,7 @@
 quarter = "2026Q4"
 unit = "Payroll Services"
 unit_id = ""
-slug = "unit-payroll-services-ba0ba6a4c5"
+slug = "unit-payroll-services-14b2a8b215"
 artefacts = "../../reports/2026Q4/data"
 min_group_size = 5
 data_fingerprint = "unknown"
@@ -57,8 +57,13 @@ if shown:
     display(pages.heading("How this report was made"))
     display(
         pages.methods(
-            {"package": f"satisfaction {sat.__version__}", "unit": unit, "unit id": unit_id,
-             "quarter": quarter, "anonymity threshold": min_group_size,
-             "data fingerprint (SHA-256 of the raw exports)": data_fingerprint}
+            {
+                "package": f"satisfaction {sat.__version__}",
+                "unit": unit,
+                "unit id": unit_id,
+                "quarter": quarter,
+                "anonymity threshold": min_group_size,
+                "data fingerprint (SHA-256 of the raw exports)": data_fingerprint,
+            }
         )
     )

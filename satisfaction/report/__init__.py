@@ -21,10 +21,17 @@ kernels, offline template, local processes or Dask), :mod:`.index`,
 
 from __future__ import annotations
 
-from .artefacts import UnitPage, load_run, read_artefact, write_artefacts, write_unit_artefacts
 from . import pages
+from .artefacts import UnitPage, load_run, read_artefact, write_artefacts, write_unit_artefacts
 from .index import look_first, write_index, write_manifest
-from .prepared import LABELS, ReportData, headcount, net_promoter, prepare_report_data, previous_quarter
+from .prepared import (
+    LABELS,
+    ReportData,
+    headcount,
+    net_promoter,
+    prepare_report_data,
+    previous_quarter,
+)
 from .quarterly import REPORT_NOTEBOOKS, quarterly_report, report_notebook
 from .runner import (
     MANIFEST_COLUMNS,

@@ -136,15 +136,22 @@ def write_artefacts(
     (folder / "run.json").write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
     status = unit_status(pub, quarter)
     pages = [
-        UnitPage(str(r.unit), unit_id(str(r.unit)), unit_slug(str(r.unit)),
-                 bool(r.employees_shown), bool(r.customers_shown))
+        UnitPage(
+            str(r.unit),
+            unit_id(str(r.unit)),
+            unit_slug(str(r.unit)),
+            bool(r.employees_shown),
+            bool(r.customers_shown),
+        )
         for r in status.itertuples()
         if r.unit != ORGANISATION
     ]
     return sorted(pages, key=lambda p: p.label)
 
 
-def write_unit_artefacts(pub: pd.DataFrame, quarter: str, page: UnitPage, folder: str | Path) -> Path:
+def write_unit_artefacts(
+    pub: pd.DataFrame, quarter: str, page: UnitPage, folder: str | Path
+) -> Path:
     """Write one unit's page data: its summary and trend beside the organisation's.
 
     Nothing is written for the quarters, sources or indices the published table

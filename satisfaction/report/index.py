@@ -38,8 +38,10 @@ def look_first(heatmap: pd.DataFrame, units: pd.DataFrame | None = None) -> list
         return []
     rows = heatmap[heatmap["index"].isin(["EX", "CSAT"]) & ~heatmap["suppressed"].astype(bool)]
     rows = rows[rows["difference"] < -0.25].sort_values("difference")
-    return [f"{r.unit}: {r.label} {r.difference:+.2f} against the organisation"
-            for r in rows.itertuples()]
+    return [
+        f"{r.unit}: {r.label} {r.difference:+.2f} against the organisation"
+        for r in rows.itertuples()
+    ]
 
 
 def write_manifest(manifest: pd.DataFrame, path: str | Path) -> Path:
@@ -97,8 +99,11 @@ def write_index(
         if not row.html:
             continue
         rel = Path(row.html).resolve().relative_to(out_dir.resolve()).as_posix()
-        note = ' <span class="muted">(figures withheld this quarter)</span>' if getattr(
-            row, "kind", "") == "unit-withheld" else ""
+        note = (
+            ' <span class="muted">(figures withheld this quarter)</span>'
+            if getattr(row, "kind", "") == "unit-withheld"
+            else ""
+        )
         parts.append(f'<li><a href="{html_text(rel)}">{html_text(row.name)}</a>{note}</li>')
     parts.append("</ul>")
     if len(failed):
@@ -114,7 +119,7 @@ def write_index(
     parts.append(f"<h2>How these reports were made</h2><table>{meta_rows}</table>")
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; img-src data:\">"
         f"<title>{html_text(title)}</title><style>{_STYLE}</style></head><body>"
         + "".join(parts)

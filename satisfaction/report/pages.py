@@ -122,10 +122,7 @@ def headline_list(headline: pd.DataFrame) -> Html:
         if pd.isna(row.value):
             items.append(f"<li>{html_text(row.sentence)}</li>")
             continue
-        rate = (
-            f", response rate {row.response_rate:.0%}"
-            if pd.notna(row.response_rate) else ""
-        )
+        rate = f", response rate {row.response_rate:.0%}" if pd.notna(row.response_rate) else ""
         figure = _value_with_ci(row.value, row.ci_lower, row.ci_upper, digits)
         items.append(
             f"<li><strong>{html_text(row.label)}</strong>: {html_text(figure)}, "
@@ -182,8 +179,7 @@ def below_threshold(unit: str, quarter: str, min_group_size: int) -> Html:
 def methods(meta: Mapping[str, Any], reliability: pd.DataFrame | None = None) -> Html:
     """The methods appendix: provenance, sample sizes, reliability and suppression notes."""
     rows = "".join(
-        f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>"
-        for k, v in meta.items()
+        f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in meta.items()
     )
     out = f'<table class="report-table"><tbody>{rows}</tbody></table>'
     if reliability is not None and len(reliability):
@@ -194,9 +190,15 @@ def methods(meta: Mapping[str, Any], reliability: pd.DataFrame | None = None) ->
         out += "McDonald's omega):</p>"
         out += table(
             rel,
-            {"label": "Scale", "n_items": "Items", "n": "Responses", "alpha": "alpha",
-             "alpha_ci_lower": "CI lower", "alpha_ci_upper": "CI upper",
-             "omega_total": "omega"},
+            {
+                "label": "Scale",
+                "n_items": "Items",
+                "n": "Responses",
+                "alpha": "alpha",
+                "alpha_ci_lower": "CI lower",
+                "alpha_ci_upper": "CI upper",
+                "omega_total": "omega",
+            },
             {"n_items": 0, "n": 0},
         )
     return Html(out)
@@ -224,19 +226,27 @@ def comparison_table(wide: pd.DataFrame) -> Html:
     rows = []
     for r in wide.itertuples():
         digits = 0 if r.index in ("enps", "nps") else 2
-        rows.append({
-            "label": r.label,
-            "unit": _value_with_ci(r.value, r.ci_lower, r.ci_upper, digits),
-            "n": r.n,
-            "org": _value_with_ci(r.org_value, r.org_ci_lower, r.org_ci_upper, digits)
-            if pd.notna(r.org_value) else "",
-            "org_n": r.org_n,
-        })
+        rows.append(
+            {
+                "label": r.label,
+                "unit": _value_with_ci(r.value, r.ci_lower, r.ci_upper, digits),
+                "n": r.n,
+                "org": _value_with_ci(r.org_value, r.org_ci_lower, r.org_ci_upper, digits)
+                if pd.notna(r.org_value)
+                else "",
+                "org_n": r.org_n,
+            }
+        )
     frame = pd.DataFrame(rows, columns=["label", "unit", "n", "org", "org_n"])
     return table(
         frame,
-        {"label": "Index", "unit": "This unit", "n": "n", "org": "Organisation",
-         "org_n": "n (organisation)"},
+        {
+            "label": "Index",
+            "unit": "This unit",
+            "n": "n",
+            "org": "Organisation",
+            "org_n": "n (organisation)",
+        },
         {"n": 0, "org_n": 0},
     )
 

@@ -215,17 +215,20 @@ def prepare_report_data(
     employees, log_e, nameless_e, rel_e = _scored(
         data_dir / pulse, instrument, EMPLOYEE, ("enps", "stay")
     )
-    custs, log_c, nameless_c, rel_c = _scored(
-        data_dir / customers, instrument, CUSTOMER, ("nps",)
-    )
+    custs, log_c, nameless_c, rel_c = _scored(data_dir / customers, instrument, CUSTOMER, ("nps",))
     rel = pd.concat([rel_e, rel_c], ignore_index=True)
     notes = []
     for source, n, file in (("employees", nameless_e, pulse), ("customers", nameless_c, customers)):
         if n:
             log.warning("%s: %d responses have no unit name; reported as %r", file, n, NO_NAME)
             notes.append(
-                {"source": source, "rule": "unit name", "column": "unit", "n": n,
-                 "action": f"empty unit cell reported as {NO_NAME!r}"}
+                {
+                    "source": source,
+                    "rule": "unit name",
+                    "column": "unit",
+                    "n": n,
+                    "action": f"empty unit cell reported as {NO_NAME!r}",
+                }
             )
     logs = pd.concat(
         [log_e.assign(source="employees"), log_c.assign(source="customers"), pd.DataFrame(notes)],

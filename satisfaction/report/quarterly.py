@@ -47,8 +47,17 @@ def report_notebook(kind: str) -> Path:
 
 
 def _failed_row(name: str, unit_id: str, error: str) -> dict[str, Any]:
-    return {"name": name, "kind": "unit", "unit_id": unit_id, "notebook": "", "ipynb": "",
-            "html": None, "status": "failed", "error": error, "seconds": 0.0}
+    return {
+        "name": name,
+        "kind": "unit",
+        "unit_id": unit_id,
+        "notebook": "",
+        "ipynb": "",
+        "html": None,
+        "status": "failed",
+        "error": error,
+        "seconds": 0.0,
+    }
 
 
 def quarterly_report(
@@ -155,8 +164,14 @@ def quarterly_report(
         "data_fingerprint": fingerprint,
     }
     jobs = [
-        ReportJob("Organisation", report_notebook("organisation"), target / "organisation.ipynb",
-                  common, kind="organisation", title=f"Organisation, {quarter}")
+        ReportJob(
+            "Organisation",
+            report_notebook("organisation"),
+            target / "organisation.ipynb",
+            common,
+            kind="organisation",
+            title=f"Organisation, {quarter}",
+        )
     ]
     early: list[dict[str, Any]] = []
     for page in chosen:
@@ -164,26 +179,36 @@ def quarterly_report(
             write_unit_artefacts(pub, quarter, page, artefacts)
         except Exception as exc:  # one unit's trouble never stops the batch
             log.exception("unit %r: page data not written", page.label)
-            early.append(_failed_row(page.label, page.unit_id,
-                                     f"page data not written: {type(exc).__name__}: {exc}"))
+            early.append(
+                _failed_row(
+                    page.label, page.unit_id, f"page data not written: {type(exc).__name__}: {exc}"
+                )
+            )
             continue
         jobs.append(
             ReportJob(
                 page.label,
                 report_notebook("unit"),
                 target / f"{page.slug}.ipynb",
-                {**common, "unit": page.label, "unit_id": page.unit_id, "slug": page.slug,
-                 "shown": page.shown},
+                {
+                    **common,
+                    "unit": page.label,
+                    "unit_id": page.unit_id,
+                    "slug": page.slug,
+                    "shown": page.shown,
+                },
                 kind="unit" if page.shown else "unit-withheld",
                 unit_id=page.unit_id,
                 title=f"{page.label}, {quarter}",
             )
         )
-    manifest = run_reports(jobs, n_jobs=n_jobs, html=html, scheduler=scheduler,
-                           log_file=log_file, progress=progress)
+    manifest = run_reports(
+        jobs, n_jobs=n_jobs, html=html, scheduler=scheduler, log_file=log_file, progress=progress
+    )
     if early:
-        manifest = pd.concat([manifest, pd.DataFrame(early, columns=MANIFEST_COLUMNS)],
-                             ignore_index=True)
+        manifest = pd.concat(
+            [manifest, pd.DataFrame(early, columns=MANIFEST_COLUMNS)], ignore_index=True
+        )
     made = int((manifest["status"] == "ok").sum())
     headline = read_artefact(artefacts, "organisation-headline")["sentence"].tolist()
     first = look_first(read_artefact(artefacts, "organisation-heatmap"))
@@ -191,8 +216,11 @@ def quarterly_report(
         target,
         manifest,
         title=f"Employee and customer experience reports, {quarter}",
-        meta={**meta, "pages": f"{made} of {len(manifest)} made",
-              "run time": f"{time.perf_counter() - started:.1f} s"},
+        meta={
+            **meta,
+            "pages": f"{made} of {len(manifest)} made",
+            "run time": f"{time.perf_counter() - started:.1f} s",
+        },
         headline=headline,
         first=first,
     )

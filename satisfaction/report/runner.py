@@ -60,8 +60,17 @@ log = logging.getLogger(__name__)
 #: The package's own nbconvert template folder (``offline`` extends nbconvert's ``lab``).
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 #: The manifest's columns, one row per report.
-MANIFEST_COLUMNS = ["name", "kind", "unit_id", "notebook", "ipynb", "html", "status", "error",
-                    "seconds"]
+MANIFEST_COLUMNS = [
+    "name",
+    "kind",
+    "unit_id",
+    "notebook",
+    "ipynb",
+    "html",
+    "status",
+    "error",
+    "seconds",
+]
 _RESET = (
     "%reset -f\n"
     "import os as _os, matplotlib.pyplot as _plt\n"
@@ -145,8 +154,15 @@ def quiet_jupyter(log_file: str | Path | None = None):
     jupyter_client, nbclient, nbconvert, papermill and traitlets, and every
     warning raised meanwhile, go to the file.
     """
-    names = ["traitlets", "jupyter_client", "nbclient", "nbconvert", "papermill", "asyncio",
-             "satisfaction"]
+    names = [
+        "traitlets",
+        "jupyter_client",
+        "nbclient",
+        "nbconvert",
+        "papermill",
+        "asyncio",
+        "satisfaction",
+    ]
     handler: logging.Handler
     if log_file is not None:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
@@ -412,8 +428,14 @@ def render_job(
     }
     with quiet_jupyter(log_file):
         try:
-            execute_notebook(job.notebook, job.output, job.parameters, kernel=kernel,
-                             log_file=log_file, timeout=timeout)
+            execute_notebook(
+                job.notebook,
+                job.output,
+                job.parameters,
+                kernel=kernel,
+                log_file=log_file,
+                timeout=timeout,
+            )
             if html:
                 row["html"] = str(to_html(job.output, title=job.title or job.name))
             row["status"], row["error"] = "ok", None
@@ -522,8 +544,9 @@ def _run_in_processes(jobs, n_jobs: int, options: dict, tick: Callable[[], Any])
     # fork would copy this process's event loops and zmq state into the workers
     context = mp.get_context("spawn")
     rows: dict[int, dict] = {}
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context,
-                             initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(
+        max_workers=n_jobs, mp_context=context, initializer=_init_worker
+    ) as pool:
         futures = {pool.submit(_render_kw, job, options): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             rows[futures[future]] = future.result()

@@ -95,8 +95,10 @@ def _wide(person: pd.DataFrame, scales, nps_col: str, by) -> pd.DataFrame:
         out[f"{ix}_ci_lower"], out[f"{ix}_ci_upper"] = mean - half, mean + half
     if nps_col in person:
         valid = person[nps_col].notna()
-        flags = person.assign(_pro=(person[nps_col] >= 9).astype(float).where(valid),
-                              _det=(person[nps_col] <= 6).astype(float).where(valid))
+        flags = person.assign(
+            _pro=(person[nps_col] >= 9).astype(float).where(valid),
+            _det=(person[nps_col] <= 6).astype(float).where(valid),
+        )
         g = flags.groupby(by, observed=True, sort=True)
         k, pro, det = g[nps_col].count(), g["_pro"].mean(), g["_det"].mean()
         value = 100 * (pro - det)
@@ -169,9 +171,15 @@ def published(data: ReportData, *, min_group_size: int = config.MIN_GROUP_SIZE) 
     )
     for source, frame, scales, nps_col in sources:
         indices = [ix for ix in INDICES if SOURCE[ix] == source]
-        units = _wide(_person_level(frame, scales, nps_col, ["quarter", "unit"]), scales, nps_col,
-                      ["quarter", "unit"])
-        org = _wide(_person_level(frame, scales, nps_col, ["quarter"]), scales, nps_col, ["quarter"])
+        units = _wide(
+            _person_level(frame, scales, nps_col, ["quarter", "unit"]),
+            scales,
+            nps_col,
+            ["quarter", "unit"],
+        )
+        org = _wide(
+            _person_level(frame, scales, nps_col, ["quarter"]), scales, nps_col, ["quarter"]
+        )
         org.insert(1, "unit", ORGANISATION)
         before_units = before_org = None
         for quarter in data.quarters:
@@ -180,12 +188,20 @@ def published(data: ReportData, *, min_group_size: int = config.MIN_GROUP_SIZE) 
             if table.empty:
                 continue
             shown = suppress(
-                table.reset_index(drop=True), count_col="n", by="unit",
-                min_group_size=min_group_size, total=True, previous=before_units,
+                table.reset_index(drop=True),
+                count_col="n",
+                by="unit",
+                min_group_size=min_group_size,
+                total=True,
+                previous=before_units,
             )
             shown_org = suppress(
-                total.reset_index(drop=True), count_col="n", by="unit",
-                min_group_size=min_group_size, total=False, previous=before_org,
+                total.reset_index(drop=True),
+                count_col="n",
+                by="unit",
+                min_group_size=min_group_size,
+                total=False,
+                previous=before_org,
             )
             parts.append(_long(shown, quarter, source, indices))
             parts.append(_long(shown_org, quarter, source, indices))
@@ -205,14 +221,18 @@ def unit_table(pub: pd.DataFrame, quarter: str) -> pd.DataFrame:
         ``unit, n_employees, EX, enps, LQ, n_customers, REP, CSAT, nps``.
     """
     now = pub[(pub["quarter"] == quarter) & (pub["unit"] != ORGANISATION)]
-    values = now.pivot_table(index="unit", columns="index", values="value", aggfunc="first",
-                             dropna=False)
+    values = now.pivot_table(
+        index="unit", columns="index", values="value", aggfunc="first", dropna=False
+    )
     counts = now.drop_duplicates(["unit", "source"]).pivot_table(
         index="unit", columns="source", values="n", aggfunc="first", dropna=False
     )
     out = pd.DataFrame(index=sorted(now["unit"].unique()))
     out.index.name = "unit"
-    for source, block in (("employees", ("EX", "enps", "LQ")), ("customers", ("REP", "CSAT", "nps"))):
+    for source, block in (
+        ("employees", ("EX", "enps", "LQ")),
+        ("customers", ("REP", "CSAT", "nps")),
+    ):
         out[f"n_{source}"] = counts[source] if source in counts else pd.NA
         for ix in block:
             out[ix] = values[ix] if ix in values else np.nan
@@ -270,8 +290,12 @@ def headline(pub: pd.DataFrame, quarter: str, heads: pd.DataFrame | None = None)
             continue
         digits = 0 if ix in ("enps", "nps") else 2
         row = {
-            "index": ix, "label": label, "n": int(now["n"]), "value": now["value"],
-            "ci_lower": now["ci_lower"], "ci_upper": now["ci_upper"],
+            "index": ix,
+            "label": label,
+            "n": int(now["n"]),
+            "value": now["value"],
+            "ci_lower": now["ci_lower"],
+            "ci_upper": now["ci_upper"],
         }
         if SOURCE[ix] == "employees" and staff == staff:
             row["response_rate"] = min(float(now["n"]) / staff, 1.0)
@@ -294,8 +318,19 @@ def headline(pub: pd.DataFrame, quarter: str, heads: pd.DataFrame | None = None)
                     f"quarter-to-quarter noise (±{noise:.{digits}f}): no real change."
                 )
         rows.append(row)
-    cols = ["index", "label", "n", "value", "ci_lower", "ci_upper", "previous", "change",
-            "beyond_noise", "response_rate", "sentence"]
+    cols = [
+        "index",
+        "label",
+        "n",
+        "value",
+        "ci_lower",
+        "ci_upper",
+        "previous",
+        "change",
+        "beyond_noise",
+        "response_rate",
+        "sentence",
+    ]
     out = pd.DataFrame(rows).reindex(columns=cols)
     out["n"] = out["n"].astype("Int64")
     return out
@@ -327,7 +362,7 @@ def unit_status(pub: pd.DataFrame, quarter: str) -> pd.DataFrame:
         ``unit, employees_shown, customers_shown, shown`` (``shown``: either source).
     """
     now = pub[(pub["quarter"] == quarter) & (pub["unit"] != ORGANISATION)]
-    flags = (~now.drop_duplicates(["unit", "source"]).set_index(["unit", "source"])["suppressed"])
+    flags = ~now.drop_duplicates(["unit", "source"]).set_index(["unit", "source"])["suppressed"]
     wide = flags.unstack("source").reindex(columns=["employees", "customers"])
     wide = wide.astype("boolean").fillna(False).astype(bool)
     wide.columns = ["employees_shown", "customers_shown"]
