@@ -54,8 +54,12 @@ def naive_loop(jobs: list[ReportJob], folder: Path) -> float:
     for job in jobs:
         out = folder / job.output.name
         pm.execute_notebook(
-            str(job.notebook), str(out), parameters=job.parameters,
-            kernel_name=kernel_name(), progress_bar=False, cwd=str(folder),
+            str(job.notebook),
+            str(out),
+            parameters=job.parameters,
+            kernel_name=kernel_name(),
+            progress_bar=False,
+            cwd=str(folder),
         )
         exporter = HTMLExporter(exclude_input=True)
         body, _ = exporter.from_notebook_node(nbformat.read(out, as_version=4))
@@ -75,22 +79,26 @@ def sample_part(work: Path, naive_n: int | None) -> None:
     per_nb = manifest["seconds"].describe()
     print(f"       per notebook (execute + HTML, in a worker): median {per_nb['50%']:.2f} s")
     jobs = [
-        ReportJob(r.name, Path(r.notebook), Path(r.ipynb),
-                  _parameters(Path(r.ipynb)))
-        for r in manifest.itertuples() if r.status == "ok"
+        ReportJob(r.name, Path(r.notebook), Path(r.ipynb), _parameters(Path(r.ipynb)))
+        for r in manifest.itertuples()
+        if r.status == "ok"
     ]
     chosen = jobs if not naive_n else jobs[:naive_n]
     with quiet_jupyter(work / "naive.log"):
         naive = naive_loop(chosen, work / "naive")
     if len(chosen) < len(jobs):
         estimate = naive / len(chosen) * len(jobs)
-        print(f"naive: {len(chosen)} notebooks in {naive:.1f} s -> {estimate:.1f} s for "
-              f"{len(jobs)} (EXTRAPOLATED from {len(chosen)}), serial papermill + nbconvert")
+        print(
+            f"naive: {len(chosen)} notebooks in {naive:.1f} s -> {estimate:.1f} s for "
+            f"{len(jobs)} (EXTRAPOLATED from {len(chosen)}), serial papermill + nbconvert"
+        )
         naive = estimate
     else:
         print(f"naive: {len(jobs)} notebooks in {naive:.1f} s, serial papermill + nbconvert")
-    print(f"ratio: ours is {naive / ours:.1f}x faster than naive (target >= 4x); "
-          f"ours {'meets' if ours <= 30 else 'MISSES'} the 30 s target")
+    print(
+        f"ratio: ours is {naive / ours:.1f}x faster than naive (target >= 4x); "
+        f"ours {'meets' if ours <= 30 else 'MISSES'} the 30 s target"
+    )
 
 
 def _parameters(ipynb: Path) -> dict:
@@ -104,9 +112,18 @@ def large_part(work: Path, units: int, sample: int | None) -> None:
     raw = work / "large-raw"
     start = time.perf_counter()
     subprocess.run(
-        [str(Path(sys.executable).parent / "satisfaction"), "simulate", "--units", str(units),
-         "--months", "6", "--out", str(raw)],
-        check=True, capture_output=True,
+        [
+            str(Path(sys.executable).parent / "satisfaction"),
+            "simulate",
+            "--units",
+            str(units),
+            "--months",
+            "6",
+            "--out",
+            str(raw),
+        ],
+        check=True,
+        capture_output=True,
     )
     print(f"simulate: {time.perf_counter() - start:.1f} s")
     start = time.perf_counter()
@@ -123,22 +140,36 @@ def large_part(work: Path, units: int, sample: int | None) -> None:
         pages = pages[:sample]
     for page in pages:
         write_unit_artefacts(pub, quarter, page, art)
-    print(f"prepare {prep:.1f} s, publish {publish:.1f} s; {len(pages)} unit pages to run"
-          + (" (a sample: --large-sample)" if sample else ""))
+    print(
+        f"prepare {prep:.1f} s, publish {publish:.1f} s; {len(pages)} unit pages to run"
+        + (" (a sample: --large-sample)" if sample else "")
+    )
 
     def jobs(sub: str) -> list[ReportJob]:
         return [
-            ReportJob(p.label, report_notebook("unit"), work / "large" / sub / f"{p.slug}.ipynb",
-                      {"quarter": quarter, "artefacts": str(art), "unit": p.label,
-                       "unit_id": p.unit_id, "slug": p.slug, "shown": True})
+            ReportJob(
+                p.label,
+                report_notebook("unit"),
+                work / "large" / sub / f"{p.slug}.ipynb",
+                {
+                    "quarter": quarter,
+                    "artefacts": str(art),
+                    "unit": p.label,
+                    "unit_id": p.unit_id,
+                    "slug": p.slug,
+                    "shown": True,
+                },
+            )
             for p in pages
         ]
 
     start = time.perf_counter()
     serial = run_reports(jobs("serial"), n_jobs=1, log_file=work / "large.log")
     t_serial = time.perf_counter() - start
-    print(f"serial (1 warm kernel): {t_serial / len(pages):.2f} s per unit report "
-          f"({int((serial['status'] == 'ok').sum())} ok)")
+    print(
+        f"serial (1 warm kernel): {t_serial / len(pages):.2f} s per unit report "
+        f"({int((serial['status'] == 'ok').sum())} ok)"
+    )
     try:
         from distributed import LocalCluster
     except ImportError:
@@ -146,20 +177,31 @@ def large_part(work: Path, units: int, sample: int | None) -> None:
         return
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
         start = time.perf_counter()
-        dask = run_reports(jobs("dask"), scheduler=cluster.scheduler_address,
-                           log_file=work / "large.log")
+        dask = run_reports(
+            jobs("dask"), scheduler=cluster.scheduler_address, log_file=work / "large.log"
+        )
         t_dask = time.perf_counter() - start
-    print(f"dask LocalCluster (2 workers): {t_dask / len(pages):.2f} s per unit report "
-          f"({int((dask['status'] == 'ok').sum())} ok), {t_serial / t_dask:.1f}x serial")
+    print(
+        f"dask LocalCluster (2 workers): {t_dask / len(pages):.2f} s per unit report "
+        f"({int((dask['status'] == 'ok').sum())} ok), {t_serial / t_dask:.1f}x serial"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--naive", type=int, default=None,
-                        help="time the naive loop on this many notebooks and extrapolate")
+    parser.add_argument(
+        "--naive",
+        type=int,
+        default=None,
+        help="time the naive loop on this many notebooks and extrapolate",
+    )
     parser.add_argument("--units", type=int, default=1000, help="units of the large organisation")
-    parser.add_argument("--large-sample", type=int, default=None,
-                        help="run only this many of the large organisation's unit pages")
+    parser.add_argument(
+        "--large-sample",
+        type=int,
+        default=None,
+        help="run only this many of the large organisation's unit pages",
+    )
     parser.add_argument("--skip-sample", action="store_true")
     parser.add_argument("--skip-large", action="store_true")
     args = parser.parse_args()

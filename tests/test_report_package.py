@@ -86,12 +86,31 @@ def test_wheel_installed_outside_the_checkout_makes_a_one_unit_report(tmp_path):
     ).stdout
     assert str(venv) in where, where
 
+    # a small organisation keeps the test quick; the installed package's CLI writes it
+    subprocess.run(
+        [
+            str(venv / "bin" / "satisfaction"),
+            "simulate",
+            "--units",
+            "8",
+            "--employees",
+            "200",
+            "--months",
+            "6",
+            "--out",
+            "raw",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+        env=env,
+    )
     result = subprocess.run(
         [
             str(venv / "bin" / "satisfaction"),
             "report",
             "--data",
-            str(ROOT / "data" / "sample"),
+            "raw",
             "--out",
             "out",
             "--unit",
@@ -107,10 +126,11 @@ def test_wheel_installed_outside_the_checkout_makes_a_one_unit_report(tmp_path):
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    folder = tmp_path / "out" / "2026Q4"
-    assert (folder / "index.html").exists() and (folder / "organisation.html").exists()
+    folder = tmp_path / "out" / "2025Q2"
+    assert (folder / "index.html").exists(), result.stdout + result.stderr
+    assert (folder / "organisation.html").exists()
     units = list(folder.glob("unit-payroll-services-*.html"))
     assert len(units) == 1
     nb = nbformat.read(units[0].with_suffix(".ipynb"), as_version=4)
     assert str(venv) in nb.metadata.papermill.input_path
-    assert (tmp_path / "data" / "processed" / "report-2026Q4" / "employees.parquet").exists()
+    assert (tmp_path / "data" / "processed" / "report-2025Q2" / "employees.parquet").exists()

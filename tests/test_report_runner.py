@@ -127,8 +127,9 @@ def test_same_batch_on_a_dask_cluster(tmp_path):
         ReportJob(f"u{i}", HERE / "simple.ipynb", tmp_path / f"u{i}.ipynb", {"unit": f"U{i}"})
         for i in range(3)
     ] + [ReportJob("bad", HERE / "broken.ipynb", tmp_path / "bad.ipynb", {"quarter": "Q"})]
+    # threads, not processes, keep the test quick; the runner keeps one kernel per thread
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     ) as cluster:
         manifest = run_reports(
             jobs, scheduler=cluster.scheduler_address, log_file=tmp_path / "report.log"
@@ -137,3 +138,12 @@ def test_same_batch_on_a_dask_cluster(tmp_path):
     assert list(manifest["status"]) == ["ok", "ok", "ok", "failed"]
     nb = nbformat.read(tmp_path / "u2.ipynb", as_version=4)
     assert nb.metadata.papermill.parameters == {"unit": "U2"}
+
+
+def test_unreachable_scheduler_is_one_clear_sentence(tmp_path):
+    pytest.importorskip("distributed")
+    from satisfaction.errors import SatisfactionError
+
+    job = ReportJob("u", HERE / "simple.ipynb", tmp_path / "u.ipynb")
+    with pytest.raises(SatisfactionError, match="could not reach the Dask scheduler"):
+        run_reports([job], scheduler="tcp://127.0.0.1:9")

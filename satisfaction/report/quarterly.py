@@ -145,6 +145,10 @@ def quarterly_report(
         pub = published(data, min_group_size=min_group_size)
         pages = write_artefacts(data, pub, quarter, artefacts, meta)
     by_label = {p.label: p for p in pages}
+    if isinstance(units, str):
+        from ..options import check_option
+
+        check_option(units, ["all", "none"], "units", "quarterly_report")
     if units == "none":
         chosen = []
     elif units == "all":

@@ -39,7 +39,6 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SatisfactionError
-from ..options import check_option
 
 __all__ = [
     "ReportError",
@@ -567,8 +566,18 @@ def _run_on_dask(jobs, scheduler, options: dict, tick: Callable[[], Any]) -> lis
         ) from None
     own = not isinstance(scheduler, Client)
     if own:
-        check_option(type(scheduler).__name__, ["str"], "scheduler", "run_reports")
-        client = Client(scheduler, set_as_default=False)
+        if not isinstance(scheduler, str) or not scheduler.strip():
+            raise SatisfactionError(
+                f"scheduler={scheduler!r} is neither a Dask scheduler address "
+                "(tcp://host:8786) nor a distributed.Client"
+            )
+        try:
+            client = Client(scheduler, set_as_default=False, timeout="30s")
+        except (OSError, TimeoutError) as exc:
+            raise SatisfactionError(
+                f"could not reach the Dask scheduler at {scheduler!r} ({exc}); check the "
+                "address (tcp://host:8786) and that the scheduler is running"
+            ) from None
     else:
         client = scheduler
     try:
