@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,13 @@ from satisfaction.report import (
     write_artefacts,
     write_unit_artefacts,
 )
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and every descendant it has waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def naive_loop(jobs: list[ReportJob], folder: Path) -> float:
@@ -69,13 +77,18 @@ def naive_loop(jobs: list[ReportJob], folder: Path) -> float:
 
 def sample_part(work: Path, naive_n: int | None) -> None:
     print("== sample organisation (data/sample) ==")
+    cpu = cpu_seconds()
     start = time.perf_counter()
     manifest = quarterly_report(
         out_dir=work / "ours", prepared_dir=work / "prep", n_jobs=2, progress=False
     )
     ours = time.perf_counter() - start
+    ours_cpu = cpu_seconds() - cpu
     ok = int((manifest["status"] == "ok").sum())
-    print(f"ours : {len(manifest)} pages ({ok} ok) in {ours:.1f} s, 2 workers with warm kernels")
+    print(
+        f"ours : {len(manifest)} pages ({ok} ok) in {ours:.1f} s, 2 workers with warm kernels; "
+        f"{ours_cpu:.1f} CPU-s (>= {ours_cpu / 2:.1f} s on 2 idle cores)"
+    )
     per_nb = manifest["seconds"].describe()
     print(f"       per notebook (execute + HTML, in a worker): median {per_nb['50%']:.2f} s")
     jobs = [
@@ -84,8 +97,14 @@ def sample_part(work: Path, naive_n: int | None) -> None:
         if r.status == "ok"
     ]
     chosen = jobs if not naive_n else jobs[:naive_n]
+    cpu = cpu_seconds()
     with quiet_jupyter(work / "naive.log"):
         naive = naive_loop(chosen, work / "naive")
+    naive_cpu = (cpu_seconds() - cpu) / len(chosen) * len(jobs)
+    print(
+        f"naive: {naive_cpu:.1f} CPU-s for {len(jobs)} notebooks; CPU ratio "
+        f"{naive_cpu / ours_cpu:.1f}x"
+    )
     if len(chosen) < len(jobs):
         estimate = naive / len(chosen) * len(jobs)
         print(

@@ -115,6 +115,7 @@ def trend_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
                     _band(ax, part, x, PALETTE[i], label)
             lo, hi = SCALES[group[0]]
             ax.set_ylim(lo, hi)
+            ax.set_yticks(np.linspace(lo, hi, 5))
             ax.set_ylabel("mean, 1-5 scale" if hi == 5 else "net promoter score (-100 to 100)")
             ax.set_xticks(x, quarters, rotation=45, ha="right")
             ax.grid(axis="y", alpha=0.3)
@@ -154,7 +155,7 @@ def comparison_figure(data: pd.DataFrame, *, unit_label: str, title: str = "") -
         fig, axes = plt.subplots(rows, cols, figsize=(11, 3.0 * rows), squeeze=False)
         for ax in axes.flat[len(indices) :]:
             ax.set_visible(False)
-        for ax, ix in zip(axes.flat, indices, strict=False):
+        for k, (ax, ix) in enumerate(zip(axes.flat, indices, strict=False)):
             part = data[data["index"] == ix]
             for who, color, dashed, name in (
                 ("organisation", PALETTE[7], True, "organisation"),
@@ -165,8 +166,10 @@ def comparison_figure(data: pd.DataFrame, *, unit_label: str, title: str = "") -
                     _band(ax, mine, x, color, name, dashed=dashed)
             lo, hi = SCALES[ix]
             ax.set_ylim(lo, hi)
+            ax.set_yticks(np.linspace(lo, hi, 5))  # fixed ticks: no locator search per draw
             ax.set_title(str(part["label"].iloc[0]))
-            ax.set_xticks(x, quarters, rotation=45, ha="right", fontsize=8)
+            bottom = k + cols >= len(indices)  # no panel below: this one carries the quarters
+            ax.set_xticks(x, quarters if bottom else [], rotation=45, ha="right", fontsize=8)
             ax.grid(axis="y", alpha=0.3)
         handles, labels = [], []
         for ax in axes.flat:
