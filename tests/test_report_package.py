@@ -126,6 +126,9 @@ def test_wheel_installed_outside_the_checkout_makes_a_one_unit_report(tmp_path):
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # the kernels' chatter and Jupyter's warnings go to report.log, not the terminal
+    for noise in ("IPKernelApp", "Warning", "WARNING", "Traceback"):
+        assert noise not in result.stderr + result.stdout, result.stderr
     folder = tmp_path / "out" / "2025Q2"
     assert (folder / "index.html").exists(), result.stdout + result.stderr
     assert (folder / "organisation.html").exists()

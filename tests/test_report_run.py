@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import fcntl
 import html.parser
 import json
+import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pandas as pd
@@ -43,8 +46,7 @@ def _rename(frame: pd.DataFrame, mapping: dict) -> pd.DataFrame:
     return out
 
 
-@pytest.fixture(scope="module")
-def hostile_data(tmp_path_factory) -> Path:
+def _write_hostile(folder: Path) -> Path:
     org = sat.organisation(seed=1, n_employees=400, n_units=10, months=6)
     names = sorted(org.pulse["unit"].unique())
     mapping = dict(zip([n for n in names if n != FAILING], HOSTILE, strict=False))
@@ -55,15 +57,12 @@ def hostile_data(tmp_path_factory) -> Path:
         hr_events=_rename(org.hr_events, mapping),
         units=_rename(org.units, mapping),
     )
-    folder = tmp_path_factory.mktemp("hostile") / "raw"
     write_exports(org, folder)
     return folder
 
 
-@pytest.fixture(scope="module")
-def run(hostile_data, tmp_path_factory):
+def _run_report(base: Path) -> dict:
     """The CLI run, with one unit's page data failing before any notebook runs."""
-    out = tmp_path_factory.mktemp("reports")
     real = quarterly.write_unit_artefacts
 
     def failing(pub, quarter, page, folder):
@@ -71,24 +70,51 @@ def run(hostile_data, tmp_path_factory):
             raise OSError("disk full (injected by the test)")
         return real(pub, quarter, page, folder)
 
+    data = _write_hostile(base / "raw")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(quarterly, "write_unit_artefacts", failing)
-        mp.setenv("SATISFACTION_ROOT", str(out))
+        mp.setenv("SATISFACTION_ROOT", str(base))
         result = CliRunner().invoke(
             main,
             [
                 "report",
                 "--data",
-                str(hostile_data),
+                str(data),
                 "--out",
-                str(out / "reports"),
+                str(base / "reports"),
                 "--jobs",
                 "2",
                 "--no-progress",
             ],
         )
-    folder = out / "reports" / "2025Q2"
-    return result, folder
+    return {"exit_code": result.exit_code, "output": result.output}
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Path:
+    """One run per test session, shared by the pytest-xdist workers (made under a file lock)."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    root = tmp_path_factory.getbasetemp()
+    base = (root.parent / f"report-run-{uid}") if uid else (root / "report-run")
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = base / "result.json"
+        if not done.exists():
+            done.write_text(json.dumps(_run_report(base)), encoding="utf-8")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return base
+
+
+@pytest.fixture(scope="module")
+def hostile_data(shared) -> Path:
+    return shared / "raw"
+
+
+@pytest.fixture(scope="module")
+def run(shared):
+    result = json.loads((shared / "result.json").read_text(encoding="utf-8"))
+    return SimpleNamespace(**result), shared / "reports" / "2025Q2"
 
 
 def test_a_failing_unit_never_stops_the_batch(run):
@@ -280,10 +306,15 @@ def test_nameless_unit_is_reported_as_such(run):
     assert "(unit with no name)" in page.read_text(encoding="utf-8")
 
 
-def test_kernel_chatter_goes_to_the_log_not_the_terminal(run):
-    result, folder = run
-    assert "IPKernelApp" not in result.output
-    assert "Kernel is running" not in result.output
+def test_below_threshold_pages_say_so_and_nothing_else(run):
+    _, folder = run
+    manifest = pd.read_csv(folder / "manifest.csv", keep_default_na=False)
+    withheld = manifest[manifest["kind"] == "unit-withheld"]
+    assert len(withheld) >= 1
+    for path in withheld["html"]:
+        text = Path(path).read_text(encoding="utf-8")
+        assert "are not shown for" in text
+        assert "<table" not in text and "<img" not in text
     assert (folder / "report.log").exists()
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +146,13 @@ def write_artefacts(
         for r in status.itertuples()
         if r.unit != ORGANISATION
     ]
-    return sorted(pages, key=lambda p: p.label)
+    pages = sorted(pages, key=lambda p: p.label)
+    seen: set[str] = set()
+    for i, page in enumerate(pages):  # a 40-bit id collision: astronomically rare, still no clash
+        if page.slug in seen:
+            pages[i] = replace(page, slug=f"{page.slug}-{i}")
+        seen.add(pages[i].slug)
+    return pages
 
 
 def write_unit_artefacts(
