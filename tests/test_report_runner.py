@@ -127,15 +127,14 @@ def test_same_batch_on_a_dask_cluster(tmp_path):
         ReportJob(f"u{i}", HERE / "simple.ipynb", tmp_path / f"u{i}.ipynb", {"unit": f"U{i}"})
         for i in range(3)
     ] + [ReportJob("bad", HERE / "broken.ipynb", tmp_path / "bad.ipynb", {"quarter": "Q"})]
-    # threads, not processes, keep the test quick; the runner keeps one kernel per thread
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         manifest = run_reports(
             jobs, scheduler=cluster.scheduler_address, log_file=tmp_path / "report.log"
         )
     assert list(manifest["name"]) == ["u0", "u1", "u2", "bad"]
-    assert list(manifest["status"]) == ["ok", "ok", "ok", "failed"]
+    assert list(manifest["status"]) == ["ok", "ok", "ok", "failed"], manifest["error"].tolist()
     nb = nbformat.read(tmp_path / "u2.ipynb", as_version=4)
     assert nb.metadata.papermill.parameters == {"unit": "U2"}
 
@@ -144,6 +143,11 @@ def test_unreachable_scheduler_is_one_clear_sentence(tmp_path):
     pytest.importorskip("distributed")
     from satisfaction.errors import SatisfactionError
 
+    import dask
+
     job = ReportJob("u", HERE / "simple.ipynb", tmp_path / "u.ipynb")
-    with pytest.raises(SatisfactionError, match="could not reach the Dask scheduler"):
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "2s"}),
+        pytest.raises(SatisfactionError, match="could not reach the Dask scheduler"),
+    ):
         run_reports([job], scheduler="tcp://127.0.0.1:9")

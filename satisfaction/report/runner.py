@@ -492,7 +492,8 @@ def run_reports(
     scheduler : str or distributed.Client, optional
         Address of an existing Dask distributed scheduler (``tcp://host:8786``), or a
         client: the jobs run on its workers (which must see the same file system and
-        have the package installed). Needs the ``dask`` extra.
+        have the package installed). Needs the ``dask`` extra. Start the workers with
+        one thread each (``dask worker --nthreads 1``; tested so): each keeps one warm kernel.
     log_file : path, optional
         Where the kernels' output and Jupyter's warnings go.
     progress : bool
@@ -572,7 +573,7 @@ def _run_on_dask(jobs, scheduler, options: dict, tick: Callable[[], Any]) -> lis
                 "(tcp://host:8786) nor a distributed.Client"
             )
         try:
-            client = Client(scheduler, set_as_default=False, timeout="30s")
+            client = Client(scheduler, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise SatisfactionError(
                 f"could not reach the Dask scheduler at {scheduler!r} ({exc}); check the "
