@@ -141,9 +141,9 @@ def test_same_batch_on_a_dask_cluster(tmp_path):
 
 def test_unreachable_scheduler_is_one_clear_sentence(tmp_path):
     pytest.importorskip("distributed")
-    from satisfaction.errors import SatisfactionError
-
     import dask
+
+    from satisfaction.errors import SatisfactionError
 
     job = ReportJob("u", HERE / "simple.ipynb", tmp_path / "u.ipynb")
     with (
