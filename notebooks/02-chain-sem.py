@@ -51,9 +51,7 @@ partial.fit_measures[["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"]]
 
 # %%
 est = partial.estimates
-paths = est[est["op"] == "~"][
-    ["lhs", "op", "rhs", "label", "est", "se", "ci_lower", "ci_upper", "std_all"]
-]
+paths = est[est["op"] == "~"][["lhs", "op", "rhs", "label", "est", "se", "ci_lower", "ci_upper", "std_all"]]
 truth = sample.params[sample.params["op"] == "~"][["lhs", "rhs", "value"]]
 paths.merge(truth, on=["lhs", "rhs"], how="left").rename(columns={"value": "true"})
 
@@ -64,19 +62,12 @@ paths.merge(truth, on=["lhs", "rhs"], how="left").rename(columns={"value": "true
 defined = est[est["op"] == ":="][["lhs", "rhs", "est", "se", "ci_lower", "ci_upper"]]
 mc = sat.monte_carlo_ci(partial, seed=seed)[["lhs", "ci_lower", "ci_upper"]]
 boot = sat.fit_sem(
-    sat.chain_model(inst, mediation="partial"),
-    sample.data,
-    se="bootstrap",
-    bootstrap=bootstrap,
-    seed=seed,
+    sat.chain_model(inst, mediation="partial"), sample.data, se="bootstrap",
+    bootstrap=bootstrap, seed=seed,
 ).estimates
 boot = boot[boot["op"] == ":="][["lhs", "ci_lower", "ci_upper"]]
 pd.concat(
-    {
-        "delta": defined.set_index("lhs"),
-        "monte_carlo": mc.set_index("lhs"),
-        "bootstrap": boot.set_index("lhs"),
-    },
+    {"delta": defined.set_index("lhs"), "monte_carlo": mc.set_index("lhs"), "bootstrap": boot.set_index("lhs")},
     axis=1,
 )
 
