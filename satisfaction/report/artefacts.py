@@ -90,7 +90,14 @@ def _suppression_notes(pub: pd.DataFrame, quarter: str) -> dict[str, int]:
     now = pub[(pub["quarter"] == quarter) & pub["suppressed"]]
     cells = now.drop_duplicates(["unit", "source"])
     reasons = cells["suppression_reason"].str.split(":").str[0]
-    return {f"{r} (unit x source)": int(n) for r, n in reasons.value_counts().items()}
+    words = {
+        "primary": "unit figures withheld: too few answered",
+        "previous": "unit figures withheld: n changed by less than the threshold since last quarter",
+        "complementary": "unit figures withheld to protect a smaller group",
+    }
+    return {
+        f"{words.get(r, r)} (units x survey)": int(n) for r, n in reasons.value_counts().items()
+    }
 
 
 def write_artefacts(
