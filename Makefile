@@ -11,7 +11,7 @@ CONSTRAINTS := requirements/constraints.txt
 QUARTER ?=
 PYTEST_ARGS ?=
 
-.PHONY: all install kernel sample test lint format report lab bench clean-venv lock
+.PHONY: all install kernel sample test lint format report chromium lab bench clean-venv lock
 
 all: test
 
@@ -44,8 +44,17 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format satisfaction tests benchmarks notebooks
 
+# The quarterly set: organisation + every unit, offline HTML in reports/{quarter}/
+# (open reports/{quarter}/index.html). JOBS local workers; SCHEDULER=tcp://host:8786
+# runs the notebooks on an existing Dask cluster instead.
+JOBS ?= 2
+SCHEDULER ?=
 report: $(STAMP) sample
-	$(BIN)/satisfaction report $(if $(QUARTER),--quarter $(QUARTER),)
+	$(BIN)/satisfaction report --jobs $(JOBS) $(if $(QUARTER),--quarter $(QUARTER),) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
+
+# Debian's chromium for the report's browser test (CI does this in .ci/run).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
 lab: $(STAMP) sample
 	$(BIN)/jupyter lab notebooks
