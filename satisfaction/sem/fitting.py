@@ -141,6 +141,7 @@ def fit_sem(
     std_lv: bool = False,
     group=None,
     meanstructure: bool | None = None,
+    cluster: str | None = None,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -175,6 +176,12 @@ def fit_sem(
     meanstructure : bool, optional
         Default: True for FIML, else False (ordinal thresholds are handled by the
         ordinal module).
+    cluster : str, optional
+        Column of ``data`` naming each respondent's cluster (unit): cluster-robust
+        standard errors and Yuan-Bentler scaled test, as lavaan's ``cluster =``
+        (``se = "robust.cluster"``, mean structure on). With ``estimator="ML"`` or
+        ``"MLR"`` (the SEs are the same; as in lavaan, ML's scaled test uses the h1
+        observed information); with ``se="bootstrap"``, whole clusters are resampled.
 
     Returns
     -------
@@ -220,6 +227,15 @@ def fit_sem(
         raise SEMError(f"level={level} must be between 0 and 1, e.g. 0.95")
     if ordered is not None and ordered is not False and est not in ("DWLS", "WLSMV"):
         est = "WLSMV"
+    if cluster is not None:  # cluster: nested data (satisfaction.sem.cluster)
+        if not isinstance(data, pd.DataFrame) or cluster not in data.columns:
+            raise SEMError(f"cluster={cluster!r} is not a column of the data; name the unit column")
+        if est not in ("ML", "MLR") or miss == "fiml":
+            raise SEMError(
+                f"cluster= is available with estimator 'ML' or 'MLR' on complete data, not "
+                f"estimator={estimator!r}, missing={missing!r}"
+            )
+        meanstructure = True if meanstructure is None else meanstructure
     if meanstructure is None:
         meanstructure = miss == "fiml"
     if isinstance(model, Model):
@@ -245,6 +261,7 @@ def fit_sem(
                 f"choose among {spec.observed}"
             )
     x, notes = _prepare_data(data, spec, "fiml" if miss == "fiml" else "listwise", ordered)
+    units = None if cluster is None else data.loc[x.index, cluster].to_numpy()
     n, p = len(x), len(spec.observed)
     if miss != "fiml":
         _check_n(n, p, notes)
@@ -317,11 +334,11 @@ def fit_sem(
         base_fmin = fit_ml(
             base, S, n, mean if base.meanstructure else None, estimator=base_est
         ).fmin
-        if est in ("MLM", "MLR"):
+        if est in ("MLM", "MLR") or units is not None:
             robust_vcov = _module_function(
                 "robust", "robust_vcov", f"estimator {est!r}"
             )  # dispatch: robust
-            vcov, test_r = robust_vcov(spec, estimation.theta, x, est)  # dispatch: robust
+            vcov, test_r = robust_vcov(spec, estimation.theta, x, est, cluster=units)
             test = {
                 "robust": test_r,
                 "fit_measures": {
@@ -391,7 +408,11 @@ def fit_sem(
         level=level,
         se="bootstrap"
         if se_rows is not None
-        else ("robust" if est in ("MLM", "MLR", "WLSMV") else "standard"),
+        else (
+            "robust.cluster"
+            if units is not None
+            else ("robust" if est in ("MLM", "MLR", "WLSMV") else "standard")
+        ),
         S_ml=S_ml,
         test=test,
         se_rows=se_rows,
