@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from ..errors import SEMError
 
@@ -359,13 +359,64 @@ def _hessian_from_gradient(grad, theta: np.ndarray, h: float = 1e-6) -> np.ndarr
     return 0.5 * (hess + hess.T)
 
 
-def observed_information(model: Any, theta: np.ndarray, s: np.ndarray, ybar: np.ndarray):
-    """Observed information (Hessian of lavaan's ML discrepancy) at ``theta``."""
+def observed_information(
+    model: Any, theta: np.ndarray, s: np.ndarray, ybar: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """Observed information (Hessian of lavaan's ML discrepancy) at ``theta``.
 
-    def grad(t):
-        return _fml_gradient(model, t, s, ybar)
+    Parameters
+    ----------
+    model : Model
+        ``implied``, ``jacobian`` and (for the curvature term) ``jacobian_batch``.
+    theta : numpy.ndarray
+        Free parameters, shape ``(q,)``.
+    s, ybar : numpy.ndarray
+        Sample covariance matrix (divisor N) and means.
+    h : float, default 1e-5
+        Step of the 4-point central differences of the Jacobian.
 
-    return _hessian_from_gradient(grad, np.asarray(theta, dtype=float))
+    Returns
+    -------
+    numpy.ndarray
+        ``(q, q)`` Hessian of ``F_ML`` (per observation), what lavaan computes by
+        differencing its analytic gradient (``lav_model_hessian()``).
+
+    Notes
+    -----
+    By the chain rule, ``H = Delta' I_h1 Delta + sum_k g_k d^2 m_k / d theta d theta'``, with
+    ``I_h1`` the observed information of the unrestricted model at the implied moments
+    (:func:`h1_observed_information`), ``m = (mu, vech Sigma)`` and ``g = dF/dm``. The first
+    term is analytic; only the curvature term, ``d(Delta(theta)' g) / d theta`` with ``g``
+    held fixed, is differenced, all ``4q`` Jacobians in one batched call. lavaan differences
+    the whole gradient instead (``4q`` gradient evaluations); both agree to about 1e-9.
+    """
+    theta = np.asarray(theta, dtype=float)
+    meanstructure = bool(getattr(model, "meanstructure", False))
+    sigma, mu = model.implied(theta)
+    if not meanstructure:
+        mu = ybar
+    delta = _delta(model, theta)
+    hess = delta.T @ h1_observed_information(sigma, mu, s, ybar, meanstructure) @ delta
+    batch = getattr(model, "jacobian_batch", None)
+    if batch is None:  # a model linear in theta (the independence model): no curvature
+        return 0.5 * (hess + hess.T)
+    si = np.linalg.inv(sigma)
+    d = ybar - mu
+    m = s + np.outer(d, d) if meanstructure else s
+    g = 0.5 * (si - si @ m @ si)
+    r, c = _vech_pairs(sigma.shape[0])
+    gv = g[r, c] * np.where(r == c, 1.0, 2.0)
+    q = theta.size
+    eye = np.eye(q) * h
+    thetas = np.concatenate([theta - 2 * eye, theta - eye, theta + eye, theta + 2 * eye])
+    jac_s, jac_m = batch(thetas, with_mean=True)
+    jv = np.einsum("bkq,k->bq", jac_s, gv)
+    if meanstructure:
+        jv = jv - np.einsum("bkq,k->bq", jac_m, si @ d)
+    jv = jv.reshape(4, q, q)  # (step, perturbed parameter j, gradient component)
+    curv = (jv[0] - 8 * jv[1] + 8 * jv[2] - jv[3]) / (12 * h)
+    hess = hess + curv.T
+    return 0.5 * (hess + hess.T)
 
 
 class _Independence:
@@ -572,7 +623,7 @@ def rmsea_ci(
     def cdf(lam: float) -> float:
         if lam <= 0:
             return float(stats.chi2.cdf(chisq, df))
-        return float(stats.ncx2.cdf(chisq, df, lam))
+        return float(special.chndtr(chisq, df, lam))  # stats.ncx2.cdf, 30x faster
 
     if cdf(0.0) - upper_p < 0:
         lower = 0.0
@@ -598,7 +649,7 @@ def rmsea_pvalue(chisq, df, n, h0, c_hat=1.0, close=True) -> float:
     if df <= 0:
         return float("nan")
     ncp = n * df / c_hat * h0**2
-    cdf = float(stats.ncx2.cdf(chisq, df, ncp))
+    cdf = float(special.chndtr(chisq, df, ncp))
     return 1 - cdf if close else cdf
 
 
