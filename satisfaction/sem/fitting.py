@@ -142,6 +142,7 @@ def fit_sem(
     group=None,
     meanstructure: bool | None = None,
     cluster: str | None = None,
+    fixed_x: bool = True,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -182,6 +183,11 @@ def fit_sem(
         (``se = "robust.cluster"``, mean structure on). With ``estimator="ML"`` or
         ``"MLR"`` (the SEs are the same; as in lavaan, ML's scaled test uses the h1
         observed information); with ``se="bootstrap"``, whole clusters are resampled.
+
+    fixed_x : bool, default True
+        lavaan's ``fixed.x``: exogenous observed covariates keep their sample moments
+        (with ``missing="fiml"``, rows with a missing covariate are dropped and noted, as
+        in lavaan); ``False`` models them like the other variables (FIML then uses every row).
 
     Returns
     -------
@@ -243,7 +249,9 @@ def fit_sem(
     elif isinstance(model, str):
         if not isinstance(data, pd.DataFrame):
             raise SEMError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-        spec = Model.from_syntax(model, data.columns, meanstructure=meanstructure, std_lv=std_lv)
+        spec = Model.from_syntax(
+            model, data.columns, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x
+        )
     else:
         raise SEMError(f"model must be lavaan syntax (str) or a Model, not {type(model).__name__}")
     if ordered is True:  # lavaan's ordered = TRUE: every observed variable is ordinal
@@ -290,6 +298,9 @@ def fit_sem(
         if base_est != "ML":
             raise SEMError(f"missing='fiml' needs estimator 'ML' or 'MLR', not {estimator!r}")
         fit_fiml = _module_function("fiml", "fit_fiml", "missing='fiml'")  # dispatch: fiml
+        bind_fixed_x = _module_function("fiml", "bind_fixed_x", "fixed.x with FIML")
+        spec, x, exo_notes = bind_fixed_x(spec, x)  # fixed.x covariates under FIML
+        notes.extend(exo_notes)
         estimation = fit_fiml(spec, x)  # dispatch: fiml
         fiml_vcov = _module_function("fiml", "fiml_vcov", "missing='fiml'")  # dispatch: fiml
         fiml_fm = _module_function("fiml", "fiml_fit_measures", "missing='fiml'")  # dispatch: fiml

@@ -79,6 +79,8 @@ __all__ = [
     "cluster_codes",
     "h1_observed_information",
     "observed_information",
+    "exo_indices",
+    "moment_mask",
 ]
 
 _KINDS = ("MLM", "MLR")
@@ -257,8 +259,14 @@ def h1_observed_information(
     return np.block([[si, i21.T], [i21, i22]])
 
 
-def _not_x_mask(p: int, x_idx, meanstructure: bool) -> np.ndarray:
-    """True for the moments that are not pure-covariate ones (lavaan's eliminate.pstar.idx)."""
+def moment_mask(p: int, x_idx, meanstructure: bool) -> np.ndarray:
+    """True for the moments that are not pure-covariate ones (lavaan's eliminate.pstar.idx).
+
+    Examples
+    --------
+    >>> moment_mask(2, [1], True).tolist()  # mu_1, mu_2, s_11, s_21, s_22
+    [True, False, True, True, False]
+    """
     r, c = _vech_pairs(p)
     isx = np.zeros(p, dtype=bool)
     if x_idx is not None and len(x_idx):
@@ -269,8 +277,16 @@ def _not_x_mask(p: int, x_idx, meanstructure: bool) -> np.ndarray:
     return keep
 
 
-def _exo_indices(model: Any) -> np.ndarray:
-    """Positions (in ``model.observed``) of exogenous covariates with fixed.x moments."""
+def exo_indices(model: Any) -> np.ndarray:
+    """Positions (in ``model.observed``) of exogenous covariates with fixed.x moments.
+
+    Examples
+    --------
+    >>> from satisfaction.sem.model import Model
+    >>> m = Model.from_syntax("y ~ x1 + x2", ["x1", "y", "x2"])
+    >>> m.observed, exo_indices(m).tolist()
+    (['y', 'x1', 'x2'], [1, 2])
+    """
     if not getattr(model, "has_exo", False):
         return np.array([], dtype=int)
     pt = model.partable
@@ -484,7 +500,7 @@ def _robust_parts(
     if not meanstructure:
         mu = ybar
     delta = _delta(model, theta)
-    keep = _not_x_mask(x.shape[1], x_idx, meanstructure)
+    keep = moment_mask(x.shape[1], x_idx, meanstructure)
     drop = ~keep
     if kind == "MLM":
         w = h1_weight(sigma, meanstructure)
@@ -845,7 +861,7 @@ def robust_vcov(
             )
     ybar = x.mean(axis=0)
     s = np.cov(x, rowvar=False, bias=True)
-    x_idx = _exo_indices(model)
+    x_idx = exo_indices(model)
     nx = len(x_idx)
     gamma = adf_gamma(x, meanstructure, x_idx, cluster=codes)
     if codes is not None:  # lavaan's NACOV with clusters carries the nC / (nC - 1) factor

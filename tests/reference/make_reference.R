@@ -267,3 +267,31 @@ for (est in c("ML", "MLR")) {
                    wall_time_s = unname(t["elapsed"])))
   }
 }
+
+# --- FIML with exogenous observed covariates ---------------------------------------------
+# fixed.x = TRUE (lavaan's default): cases with a missing covariate are deleted (lavaan warns),
+# the covariates' moments are fixed to their sample values; fixed.x = FALSE: the covariates
+# are modelled like any other variable and every case is used.
+chain_x_model <- "
+EX  =~ ex1 + ex2 + ex3 + ex4
+REP =~ rep1 + rep2 + rep3 + rep4
+EX  ~ lq1 + lq2
+REP ~ EX + lq1
+"
+if (want("chain_x_fiml")) {
+  chain <- read_data("chain_mar.csv")
+  fit <- suppressWarnings(sem(chain_x_model, data = chain, missing = "ml"))
+  case_json("chain_x_fiml", fit, chain_x_model, 'sem(model, data = chain_mar, missing = "ml")')
+}
+if (want("chain_x_fiml_free")) {
+  chain <- read_data("chain_mar.csv")
+  fit <- sem(chain_x_model, data = chain, missing = "ml", fixed.x = FALSE)
+  case_json("chain_x_fiml_free", fit, chain_x_model,
+            'sem(model, data = chain_mar, missing = "ml", fixed.x = FALSE)')
+}
+if (want("chain_x_fiml_mlr")) {
+  chain <- read_data("chain_mar.csv")
+  fit <- suppressWarnings(sem(chain_x_model, data = chain, missing = "ml", estimator = "MLR"))
+  case_json("chain_x_fiml_mlr", fit, chain_x_model,
+            'sem(model, data = chain_mar, missing = "ml", estimator = "MLR")')
+}

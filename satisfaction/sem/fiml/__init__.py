@@ -74,6 +74,7 @@ Enders, C. K. (2010). Applied missing data analysis. lavaan 0.6-14: ``lav_mvnorm
 
 from __future__ import annotations
 
+from .data import bind_fixed_x
 from .em import SaturatedMoments, em_saturated
 from .estimate import _loglik_theta as _loglik_theta
 from .estimate import _theta_gradient as _theta_gradient
@@ -96,4 +97,5 @@ __all__ = [
     "fiml_fit_measures",
     "fiml_robust",
     "fiml_modindices",
+    "bind_fixed_x",
 ]
