@@ -233,13 +233,14 @@ def fit_sem(
         raise SEMError(f"level={level} must be between 0 and 1, e.g. 0.95")
     if ordered is not None and ordered is not False and est not in ("DWLS", "WLSMV"):
         est = "WLSMV"
-    if cluster is not None:  # cluster: nested data (satisfaction.sem.cluster)
+    if cluster is not None:  # cluster: nested data (robust.py, bootstrapping/)
         if not isinstance(data, pd.DataFrame) or cluster not in data.columns:
             raise SEMError(f"cluster={cluster!r} is not a column of the data; name the unit column")
-        if est not in ("ML", "MLR") or miss == "fiml":
+        if est not in ("ML", "MLR") or (miss == "fiml" and se != "bootstrap" and not bootstrap):
             raise SEMError(
-                f"cluster= is available with estimator 'ML' or 'MLR' on complete data, not "
-                f"estimator={estimator!r}, missing={missing!r}"
+                f"cluster= is available with estimator 'ML' or 'MLR' on complete data (with "
+                f"missing='fiml' only with se='bootstrap'), not estimator={estimator!r}, "
+                f"missing={missing!r}"
             )
         meanstructure = True if meanstructure is None else meanstructure
     if meanstructure is None:
@@ -371,8 +372,8 @@ def fit_sem(
 
     se_rows = ci_rows = None
     if se == "bootstrap" or bootstrap:
-        if miss == "fiml" or est in ("DWLS", "WLSMV", "MLM", "MLR"):
-            raise SEMError("se='bootstrap' is available for complete-data ML, GLS and ULS only")
+        if est in ("DWLS", "WLSMV"):
+            raise SEMError("se='bootstrap' is available for ML, MLR, MLM, GLS and ULS (and FIML)")
         boot_fn = _module_function(
             "bootstrapping", "bootstrap", "se='bootstrap'"
         )  # dispatch: bootstrap
@@ -385,6 +386,8 @@ def fit_sem(
             ci_type,
             level,  # dispatch: bootstrap
             estimator=base_est,
+            missing=miss,  # FIML refits of resamples with their missing values
+            cluster=None if units is None else data.loc[x.index, cluster].to_numpy(),
         )  # dispatch: bootstrap
         extra["bootstrap"] = boot
         notes.extend(getattr(boot, "warnings", []))
