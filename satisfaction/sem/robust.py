@@ -14,6 +14,21 @@ every scaled and robust fit measure lavaan 0.6-14 reports in ``fitMeasures()``.
     bread and the cross-product of the casewise scores as the meat; chi-square scaled
     by the Yuan-Bentler (Mplus variant) factor.
 
+``cluster=`` (nested data, lavaan's ``se = "robust.cluster"``)
+    the MLR sandwich with the casewise scores summed within each cluster and multiplied by
+    ``sqrt(nC / (nC - 1))``, and the Yuan-Bentler (Mplus) test with Gamma summed within
+    clusters (times ``nC / (nC - 1)``), as lavaan 0.6-14 computes them for
+    ``sem(..., cluster = "unit")`` without ``level:`` blocks. As in lavaan, the mean
+    structure is switched on, and ``estimator = "ML"`` gives the same SEs as ``"MLR"``
+    while its scaled test uses the h1 observed information (lavaan's
+    ``observed.information = "h1"``) in ``tr(B0 E^-1)`` where MLR uses the Hessian.
+    Checked against lavaan in ``tests/test_sem_cluster.py``.
+
+The observed information (the MLR bread) is ``Delta' I_h1 Delta`` plus a curvature term,
+the latter by differencing the analytic Jacobian for all parameters in one batched call
+(:func:`observed_information`); lavaan differences the whole gradient. Both agree to 1e-9
+relative; ours is 5-25 times faster than differencing our own gradient.
+
 What semopy 2.3.11 gets wrong here (measured here on Holzinger-Swineford, 301 cases,
 against lavaan 0.6-14 ``cfa(..., estimator = "MLR")``): its ``inspect(se_robust=True)`` after
 an ML fit is a sandwich of its own making that is not lavaan's MLR (two-factor CFA: lavaan's

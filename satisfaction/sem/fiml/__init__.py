@@ -23,6 +23,12 @@ it reproduces lavaan 0.6-14's ``sem(..., missing = "ml")``:
   both agree to 1e-7 on the chain sample);
 - robust "MLR" standard errors (Huber-White sandwich of the casewise scores) and the
   Yuan-Bentler (Mplus) scaled test under missing data, :func:`fiml_robust`;
+- exogenous observed covariates (:func:`bind_fixed_x`): with ``fixed.x = TRUE`` the
+  cases with a missing covariate are dropped (and noted) and the covariates' moments are
+  fixed to their sample values, the log-likelihood reported conditional on them; with
+  ``fixed_x=False`` they are modelled like any other variable and every case is used.
+  The FIML-corrected ``*_robust`` CFI/TLI/RMSEA are NaN with fixed.x covariates (lavaan's
+  version with zeroed covariate moments is not reproduced yet);
 - fit measures: chi-square against H1, the independence baseline fitted by FIML,
   CFI, TLI, RMSEA with its interval and close-fit p-value, SRMR (Bentler's, with means,
   against the EM moments, as lavaan computes it for ``missing = "ml"``), logl, AIC, BIC,
