@@ -15,25 +15,22 @@ written by ``tests/reference/make_reference.R`` (lavaan 0.6-14)::
 
 Measured here: estimates and SEs agree to 2e-6 relative (3e-5 on the estimates of the
 75-case political democracy model, the optimiser's tolerance), the scaled chi-squares and
-scaling factors to 1e-7 relative. The tests assert 1e-4 (estimates, SEs) and 1e-5 relative
-(test statistics).
+scaling factors to 1e-7 relative. The tests assert the ``parity`` and ``parity_fit``
+tolerances of ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_close, load_reference, reference_data, reference_table
 
 from satisfaction.errors import SEMError
 from satisfaction.sem import fit_sem
 from satisfaction.sem.robust import adf_gamma, cluster_sums
-
-REF = Path(__file__).parent / "reference"
 
 SCALED = [
     "chisq",
@@ -62,26 +59,21 @@ CASES = [
 ]
 
 
-def load(case: str) -> dict:
-    with open(REF / f"{case}.json") as fh:
-        return json.load(fh)
-
-
 def case_data(case: str) -> pd.DataFrame:
     """The data of a case with its unit column, built as make_reference.R builds it."""
     if case.startswith("hs"):
-        data = pd.read_csv(REF / "data" / "hs.csv")
+        data = reference_data("hs").copy()
         data["unit"] = np.arange(len(data)) // 7 + 1
     elif case.startswith("polidem"):
-        data = pd.read_csv(REF / "data" / "polidem.csv")
+        data = reference_data("polidem").copy()
         data["unit"] = np.arange(len(data)) // 3 + 1
     else:
-        data = pd.read_csv(REF / "data" / "org_pulse.csv")
+        data = reference_data("org_pulse").copy()
     return data
 
 
 def fit_case(case: str, **kw):
-    ref = load(case)
+    ref = load_reference(case)
     estimator = "MLR" if case.endswith("mlr") else "ML"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -96,12 +88,11 @@ def case(request):
 
 def test_estimates_and_cluster_robust_ses_match_lavaan(case):
     ref, res = case
-    want = pd.DataFrame(ref["estimates"]).rename(columns=lambda c: c.replace(".", "_"))
+    want = reference_table(ref)
     got = res.estimates.merge(want, on=["lhs", "op", "rhs"], suffixes=("", "_lav"))
     assert len(got) == len(want)
     for col in ["est", "se"]:
-        lav = got[f"{col}_lav"].astype(float)
-        np.testing.assert_allclose(got[col], lav, rtol=1e-4, atol=1e-6, err_msg=col)
+        assert_close(got[col], got[f"{col}_lav"].astype(float), kind="parity", err_msg=col)
     assert res.se_type == "robust.cluster"
 
 
@@ -110,7 +101,7 @@ def test_scaled_test_and_fit_measures_match_lavaan(case):
     fm = res.fit_measures
     for name in SCALED:
         lav = ref["fit_measures"][name.replace("_", ".")]
-        assert fm[name] == pytest.approx(lav, rel=1e-5, abs=1e-7), name
+        assert_close(fm[name], lav, kind="parity_fit", err_msg=name)
     assert res.test["robust"]["nclusters"] == ref["nclusters"]
 
 
@@ -118,13 +109,13 @@ def test_ml_and_mlr_share_the_ses_but_not_the_test():
     """lavaan: estimator="ML" with cluster= gives MLR's SEs; its trace uses the h1 information."""
     _, ml = fit_case("hs_cluster_ml")
     _, mlr = fit_case("hs_cluster_mlr")
-    np.testing.assert_allclose(ml.estimates["se"], mlr.estimates["se"], rtol=1e-10)
+    assert_close(ml.estimates["se"], mlr.estimates["se"], kind="roundoff")
     assert abs(ml.fit_measures["chisq_scaled"] - mlr.fit_measures["chisq_scaled"]) > 1
 
 
 def test_clusters_change_the_ses():
     """Summing scores within units is not the plain MLR sandwich (lavaan: 0.107 vs 0.132)."""
-    ref = load("hs_cluster_mlr")
+    ref = load_reference("hs_cluster_mlr")
     data = case_data("hs_cluster_mlr")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -136,7 +127,7 @@ def test_clusters_change_the_ses():
 
 def test_one_person_per_cluster_is_plain_mlr_up_to_the_small_sample_factor():
     """With singleton clusters the sandwich is MLR's times sqrt(n / (n - 1))."""
-    ref = load("hs_cluster_mlr")
+    ref = load_reference("hs_cluster_mlr")
     data = case_data("hs_cluster_mlr")
     data["person"] = np.arange(len(data))
     with warnings.catch_warnings():
@@ -144,8 +135,8 @@ def test_one_person_per_cluster_is_plain_mlr_up_to_the_small_sample_factor():
         plain = fit_sem(ref["syntax"], data, estimator="MLR", meanstructure=True)
         single = fit_sem(ref["syntax"], data, estimator="MLR", cluster="person")
     n = len(data)
-    np.testing.assert_allclose(
-        single.estimates["se"], plain.estimates["se"] * np.sqrt(n / (n - 1)), rtol=1e-8
+    assert_close(
+        single.estimates["se"], plain.estimates["se"] * np.sqrt(n / (n - 1)), kind="roundoff"
     )
 
 
@@ -154,11 +145,11 @@ def test_cluster_sums_and_clustered_gamma():
     x = rng.normal(size=(40, 3))
     units = np.repeat(np.arange(8), 5)
     sums = cluster_sums(x, units)
-    np.testing.assert_allclose(sums[2], x[10:15].sum(axis=0))
+    assert_close(sums[2], x[10:15].sum(axis=0), kind="roundoff")
     g = adf_gamma(x, True, cluster=units)
     z = adf_gamma(x, True)  # each case its own cluster: the ordinary Gamma
     assert g.shape == z.shape
-    np.testing.assert_allclose(adf_gamma(x, True, cluster=np.arange(40)), z, atol=1e-12)
+    assert_close(adf_gamma(x, True, cluster=np.arange(40)), z, kind="roundoff")
 
 
 @pytest.mark.parametrize(
@@ -172,7 +163,7 @@ def test_cluster_sums_and_clustered_gamma():
     ],
 )
 def test_bad_cluster_options_raise_clear_errors(kwargs, match):
-    ref = load("hs_cluster_mlr")
+    ref = load_reference("hs_cluster_mlr")
     data = case_data("hs_cluster_mlr")
     data["one"] = "A"
     data["gappy"] = data["unit"].astype(float)
