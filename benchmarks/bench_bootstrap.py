@@ -201,8 +201,9 @@ t <- system.time(fit <- sem(model, data = data, missing = "ml", se = "bootstrap"
                             bootstrap = as.integer(args[3])))
 pe <- parameterEstimates(fit, boot.ci.type = "perc")
 ind <- pe[pe$lhs == "ind" & pe$op == ":=", ]
-cat(sprintf('{"boot_elapsed": %.3f, "ind_se": %.6f, "ind_lower": %.6f, "ind_upper": %.6f}\n',
-            t[["elapsed"]], ind$se, ind$ci.lower, ind$ci.upper))
+cat(sprintf('{"boot_elapsed": %.3f, "boot_cpu": %.3f, "ind_se": %.6f, "ind_lower": %.6f, ',
+            t[["elapsed"]], t[["user.self"]] + t[["sys.self"]], ind$se, ind$ci.lower))
+cat(sprintf('"ind_upper": %.6f}\n', ind$ci.upper))
 """
 
 

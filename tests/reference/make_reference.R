@@ -301,10 +301,10 @@ if (want("chain_fiml_boot")) {
   chain <- read_data("chain_mar.csv")
   set.seed(20260402)
   t <- system.time(fit <- sem(chain_model, data = chain, missing = "ml", se = "bootstrap",
-                              bootstrap = 500))
+                              bootstrap = 200))
   boot <- lavInspect(fit, "boot")
   case_json("chain_fiml_boot", fit, chain_model,
-            'set.seed(20260402); sem(model, data = chain_mar, missing = "ml", se = "bootstrap", bootstrap = 500)',
-            list(boot_ci_type = "perc", bootstrap_R = 500, bootstrap_successful = nrow(boot),
+            'set.seed(20260402); sem(model, data = chain_mar, missing = "ml", se = "bootstrap", bootstrap = 200)',
+            list(boot_ci_type = "perc", bootstrap_R = 200, bootstrap_successful = nrow(boot),
                  wall_time_s = unname(t["elapsed"])))
 }
