@@ -91,6 +91,7 @@ __all__ = [
     "adf_gamma",
     "rmsea_ci",
     "cluster_sums",
+    "crossprod",
     "cluster_codes",
     "h1_observed_information",
     "observed_information",
@@ -218,7 +219,23 @@ def adf_gamma(
     zc = z - z.mean(axis=0)
     if cluster is not None:
         zc = cluster_sums(zc, cluster)
-    return zc.T @ zc / x.shape[0]
+    return crossprod(zc) / x.shape[0]
+
+
+def crossprod(a: np.ndarray) -> np.ndarray:
+    """``a' a`` (R's ``crossprod``) without multithreaded BLAS.
+
+    For the moment matrices here (a few hundred to a few thousand rows, 10-200 columns) the
+    product is small; numpy's ``a.T @ a`` goes to OpenBLAS ``syrk``/``gemm``, whose threads
+    cost 6-9 ms of CPU per call on this shared 2-core machine (40 ms wall) for 301 x 45,
+    against 0.3 ms for a plain ``einsum`` loop (measured here, OpenBLAS 0.3.31).
+
+    Examples
+    --------
+    >>> crossprod(np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [[10.0, 14.0], [14.0, 20.0]]
+    """
+    return np.einsum("ni,nj->ij", a, a, optimize=False)
 
 
 def cluster_sums(a: np.ndarray, cluster: np.ndarray) -> np.ndarray:
@@ -539,7 +556,7 @@ def _robust_parts(
         scores = cluster_sums(scores, cluster)
         n_c = scores.shape[0]
         scores = scores * np.sqrt(n_c / (n_c - 1))
-    b1 = scores.T @ scores / n
+    b1 = crossprod(scores) / n
     b0 = delta.T @ b1 @ delta
     vcov = hess_inv @ b0 @ hess_inv / n
     a1 = h1_weight(s, meanstructure)  # unstructured h1 information at the sample moments

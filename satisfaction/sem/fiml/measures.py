@@ -125,7 +125,7 @@ def _fiml_corrected(
     gamma = None
     if version == "V3":
         sc = _casewise_moment_scores(h1.cov, h1.mean, pat)
-        gamma = wmi @ (sc.T @ sc / n) @ wmi
+        gamma = wmi @ (robust.crossprod(sc) / n) @ wmi
 
     def part(mod, th):
         sig, mu = mod.implied(th)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..robust import exo_indices, moment_mask, robust_fit_measures
+from ..robust import crossprod, exo_indices, moment_mask, robust_fit_measures
 from .data import _cached_h1, _patterns_for, _require_meanstructure
 from .information import (
     _casewise_moment_scores,
@@ -75,7 +75,7 @@ def _sandwich_parts(model, theta, pat):
     sigma, mu = model.implied(theta)
     jac_s, jac_m = model.jacobian(theta)
     scores = _casewise_moment_scores(sigma, mu, pat) @ np.vstack([jac_m, jac_s])
-    return h_inv, scores.T @ scores
+    return h_inv, crossprod(scores)
 
 
 def fiml_robust(
