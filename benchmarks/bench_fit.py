@@ -37,6 +37,20 @@ CASES = [
         {"estimator": "MLR"},
         'cfa(model, data = d, estimator = "MLR")',
     ),
+    (
+        "HS CFA, MLM",
+        "hs_cfa_mlm.json",
+        "hs.csv",
+        {"estimator": "MLM"},
+        'cfa(model, data = d, estimator = "MLM")',
+    ),
+    (
+        "sample org, MLR, cluster",
+        "org_cluster_mlr.json",
+        "org_pulse.csv",
+        {"estimator": "MLR", "cluster": "unit"},
+        'sem(model, data = d, estimator = "MLR", cluster = "unit")',
+    ),
     ("political democracy, ML", "polidem_ml.json", "polidem.csv", {}, "sem(model, data = d)"),
     (
         "chain, 10% MAR, FIML",

@@ -386,3 +386,130 @@ def test_bca_acceleration_is_the_jackknife_skewness():
     assert_close(res.ci.ci_upper.iloc[0], lim[0, 1], kind="roundoff")
     simple = bootstrap_ci(res.thetas, theta, "bca.simple")
     assert lim[0, 1] > simple[0, 1]  # positive acceleration stretches the upper tail
+
+
+# --------------------------------------------------------------------------------------
+# nested data and missing data (issue 8): the cluster bootstrap, FIML and robust fits
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chain_fiml():
+    from satisfaction.sem import fit_sem
+
+    ref = load_reference("chain_fiml")
+    data = reference_data("chain_mar")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_sem(ref["syntax"], data, missing="fiml")
+    return res, data
+
+
+def test_batched_fiml_refits_equal_single_fiml_fits(chain_fiml):
+    """Each weighted resample's batched FIML estimate is fit_fiml() on the expanded rows."""
+    from satisfaction.sem.bootstrapping.missing import fiml_refits
+    from satisfaction.sem.bootstrapping.resample import resample_weights
+    from satisfaction.sem.fiml import fit_fiml
+
+    res, data = chain_fiml
+    model, theta = res.model, res.theta
+    x = data[model.observed].to_numpy(float)
+    w = resample_weights(len(x), 6, np.random.default_rng(11))
+    w[0] = 1.0  # the sample itself
+    thetas, ok = fiml_refits(model, x, w, theta, np.linalg.inv(res.vcov))
+    assert ok.all()
+    assert_close(thetas[0], theta, kind="solver")
+    for b in (1, 2, 3):
+        rows = np.repeat(np.arange(len(x)), w[b].astype(int))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            single = fit_fiml(model, data.iloc[rows][model.observed].reset_index(drop=True))
+        assert_close(thetas[b], single.theta, kind="solver")
+
+
+def test_fiml_bootstrap_ses_agree_with_lavaans():
+    """lavaan: set.seed(20260402); sem(chain_model, chain_mar, missing = "ml", se = "bootstrap",
+    bootstrap = 200) (``chain_fiml_boot.json``; 20 minutes of lavaan here). Two independent
+    runs of B = 200 and 1000: the relative SD of a bootstrap SE is about sqrt(1/(2B)), so that
+    of their ratio is sqrt(1/400 + 1/2000) = 0.055; we allow 4 of those, 22%."""
+    from satisfaction.sem import fit_sem
+
+    ref = load_reference("chain_fiml_boot")
+    data = reference_data("chain_mar")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_sem(ref["syntax"], data, missing="fiml", se="bootstrap", bootstrap=1000, seed=8)
+    want = pd.DataFrame(ref["estimates"])
+    got = res.estimates.merge(want, on=["lhs", "op", "rhs"], suffixes=("", "_lav"))
+    free = got[got["se_lav"] > 0]
+    assert len(free) > 30
+    assert_close(free["se"], free["se_lav"], kind="statistical", rtol=0.22)
+
+
+def test_cluster_bootstrap_resamples_whole_units():
+    from satisfaction.sem.bootstrapping.resample import resample_weights
+
+    units = np.repeat(np.arange(5), [1, 2, 3, 4, 10])
+    w = resample_weights(len(units), 400, np.random.default_rng(2), cluster=units)
+    for u in range(5):
+        block = w[:, units == u]
+        assert (block == block[:, :1]).all()  # a unit is drawn whole
+    # each resample draws 5 units: its row count is the sum of the drawn units' sizes
+    counts = w[:, [0, 1, 3, 6, 10]]
+    assert (counts.sum(axis=1) == 5).all()
+    assert len(np.unique(w.sum(axis=1))) > 5  # resample sizes vary
+
+
+def test_cluster_bootstrap_ses_track_the_cluster_robust_ses():
+    """Sample organisation, employees in 40 units (org_pulse.csv): the cluster bootstrap SEs
+    estimate the same sampling variability as lavaan's cluster-robust SEs
+    (``org_cluster_mlr.json``); with B = 1000 and 40 units we allow 25%."""
+    from satisfaction.sem import fit_sem
+
+    ref = load_reference("org_cluster_mlr")
+    data = reference_data("org_pulse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_sem(
+            ref["syntax"],
+            data,
+            estimator="MLR",
+            cluster="unit",
+            se="bootstrap",
+            bootstrap=1000,
+            seed=3,
+        )
+        plain = fit_sem(
+            ref["syntax"], data, se="bootstrap", bootstrap=1000, seed=3, meanstructure=True
+        )
+    want = pd.DataFrame(ref["estimates"])
+    got = res.estimates.merge(want, on=["lhs", "op", "rhs"], suffixes=("", "_lav"))
+    free = got[got["se_lav"] > 0]
+    assert_close(free["se"], free["se_lav"], kind="statistical", rtol=0.25)
+    # the row bootstrap ignores the units: it differs from the cluster one
+    assert np.max(np.abs(plain.estimates["se"] - res.estimates["se"])) > 0.005
+
+
+def test_robust_and_fiml_fits_bootstrap_instead_of_raising(chain_fiml, polidem):
+    from satisfaction.sem import fit_sem
+
+    syntax = "dem60 =~ y1 + y2 + y3 + y4"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ml = fit_sem(syntax, polidem, se="bootstrap", bootstrap=50, seed=9)
+        for est in ("MLR", "MLM"):
+            rob = fit_sem(syntax, polidem, estimator=est, se="bootstrap", bootstrap=50, seed=9)
+            # the same ML refits of the same resamples
+            assert_close(rob.estimates["se"], ml.estimates["se"], kind="exact")
+            assert np.isfinite(rob.fit_measures["chisq_scaled"])
+    res, data = chain_fiml
+    with pytest.raises(SEMError, match="bca"):
+        bootstrap(
+            res.model,
+            data.assign(u=np.arange(len(data)) // 5),
+            res.theta,
+            B=10,
+            ci_type="bca",
+            missing="fiml",
+            cluster=np.arange(len(data)) // 5,
+        )

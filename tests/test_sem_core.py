@@ -592,8 +592,11 @@ def test_fit_bootstrap_rows():
     free = est.iloc[1:]
     assert free["se"].gt(0).all()
     assert (free["ci_lower"] < free["est"]).all() and (free["est"] < free["ci_upper"]).all()
-    with pytest.raises(SEMError, match="bootstrap"):
-        fit_sem("dem60 =~ y1 + y2 + y3 + y4", POLIDEM, estimator="MLR", se="bootstrap")
+    # robust fits bootstrap their ML estimates (issue 8; this raised SEMError before)
+    mlr = fit_sem(
+        "dem60 =~ y1 + y2 + y3 + y4", POLIDEM, estimator="MLR", se="bootstrap", bootstrap=60, seed=5
+    )
+    assert mlr.se_type == "bootstrap" and np.isfinite(mlr.fit_measures["chisq_scaled"])
 
 
 def test_definitions_can_use_earlier_definitions_and_functions():

@@ -297,3 +297,84 @@ def test_fiml_modindices_match_lavaan(case):
     assert len(got) == len(want) == len(mi)
     for col in ["mi", "epc", "sepc_lv", "sepc_all"]:
         assert_close(got[col], got[f"{col}_lav"], kind="parity_mi", err_msg=col)
+
+
+# --------------------------------------------------------------------------------------
+# FIML with exogenous observed covariates (the MIMIC dead end of issue 8)
+# --------------------------------------------------------------------------------------
+#: lavaan 0.6-14, make_reference.R: chain_x_model = EX =~ ex1..ex4; REP =~ rep1..rep4;
+#: EX ~ lq1 + lq2; REP ~ EX + lq1 on chain_mar (lq2 has 46 missing values)
+#:   chain_x_fiml:      sem(model, data, missing = "ml")                    (fixed.x = TRUE)
+#:   chain_x_fiml_free: sem(model, data, missing = "ml", fixed.x = FALSE)
+#:   chain_x_fiml_mlr:  sem(model, data, missing = "ml", estimator = "MLR")
+#: Measured: estimates 9e-7, SEs 1.5e-6 relative, every compared fit measure 1e-7.
+X_CASES = {
+    "chain_x_fiml": {},
+    "chain_x_fiml_free": {"fixed_x": False},
+    "chain_x_fiml_mlr": {"estimator": "MLR"},
+}
+X_MEASURES = [m for m in MEASURES if not m.endswith("_robust")] + [
+    "chisq_scaled",
+    "chisq_scaling_factor",
+    "baseline_chisq_scaled",
+    "cfi_scaled",
+    "rmsea_scaled",
+]
+
+
+@pytest.fixture(scope="module", params=list(X_CASES))
+def x_case(request):
+    ref = load_reference(request.param)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fit_sem(ref["syntax"], CHAIN, missing="fiml", **X_CASES[request.param])
+    return request.param, ref, res, [str(w.message) for w in caught]
+
+
+def test_fiml_with_covariates_matches_lavaan(x_case):
+    name, ref, res, _ = x_case
+    want = reference_table(ref)
+    got = res.estimates.merge(want, on=["lhs", "op", "rhs"], suffixes=("", "_lav"))
+    assert len(got) == len(want)
+    assert_close(got["est"], got["est_lav"], kind="parity", err_msg=f"{name} est")
+    assert_close(got["se"], got["se_lav"], kind="parity", err_msg=f"{name} se")
+    fm = res.fit_measures
+    assert fm["nobs"] == ref["nobs"]
+    for key in X_MEASURES:
+        lav = ref["fit_measures"].get(key.replace("_", "."))
+        if lav is None or key not in fm.index:
+            continue
+        assert_close(fm[key], lav, kind="parity_fit", err_msg=f"{name} {key}")
+
+
+def test_fixed_x_drops_rows_with_a_missing_covariate_and_says_so(x_case):
+    name, ref, res, messages = x_case
+    dropped = [m for m in messages if "exogenous covariate" in m]
+    if name == "chain_x_fiml_free":
+        assert not dropped and ref["nobs"] == len(CHAIN)
+    else:
+        assert len(dropped) == 1 and dropped[0].startswith(f"{len(CHAIN) - ref['nobs']} of 500")
+
+
+def test_fiml_corrected_robust_measures_with_covariates():
+    """fixed.x = FALSE reproduces lavaan's FIML-C; with fixed.x = TRUE they are NaN (not built)."""
+    ref = load_reference("chain_x_fiml_free")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        free = fit_sem(ref["syntax"], CHAIN, missing="fiml", fixed_x=False)
+        fixed = fit_sem(ref["syntax"], CHAIN, missing="fiml")
+    for key in ("cfi_robust", "tli_robust", "rmsea_robust"):
+        lav = ref["fit_measures"][key.replace("_", ".")]
+        assert_close(free.fit_measures[key], lav, kind="parity_fit", err_msg=key)
+        assert np.isnan(fixed.fit_measures[key])
+
+
+def test_listwise_advice_to_use_fiml_is_no_longer_a_dead_end():
+    """Issue 8: the listwise fit of a MIMIC model says "consider missing='fiml'"; that works now."""
+    syntax = load_reference("chain_x_fiml")["syntax"]
+    with pytest.warns(SEMWarning, match="consider missing='fiml'"):
+        fit_sem(syntax, CHAIN)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_sem(syntax, CHAIN, missing="fiml")
+    assert res.converged and np.isfinite(res.estimates["se"]).all()

@@ -131,8 +131,9 @@ def _robust_test(test_r: dict) -> dict:
     }
 
 
-def _fit_complete(spec: Model, x: pd.DataFrame, est: str, notes: list[str]) -> Fitted:
-    """ML, GLS, ULS (expected information) and MLM/MLR (robust sandwich) on complete data."""
+def _fit_complete(spec: Model, x: pd.DataFrame, est: str, notes: list[str], units=None) -> Fitted:
+    """ML, GLS, ULS (expected information) and MLM/MLR (robust sandwich) on complete data;
+    with ``units`` (each row's cluster) the cluster-robust sandwich."""
     from .measures import independence_model
     from .robust import robust_vcov
 
@@ -148,8 +149,8 @@ def _fit_complete(spec: Model, x: pd.DataFrame, est: str, notes: list[str]) -> F
         return _fit_constrained(spec, estimation, est, n, S, mean)
     base = independence_model(spec).with_sample(S, mean)
     base_fmin = fit_ml(base, S, n, mean if base.meanstructure else None, estimator=base_est).fmin
-    if est in ("MLM", "MLR"):
-        vcov, test_r = robust_vcov(spec, estimation.theta, x, est)
+    if est in ("MLM", "MLR") or units is not None:
+        vcov, test_r = robust_vcov(spec, estimation.theta, x, est, cluster=units)
         return Fitted(spec, estimation, vcov, n, S, S_ml, mean, base_fmin, _robust_test(test_r))
     vcov = _vcov_from_information(spec, estimation.theta, base_est, n, S, notes)
     return Fitted(spec, estimation, vcov, n, S, S_ml, mean, base_fmin)
@@ -180,8 +181,10 @@ def _fit_constrained(spec: Model, start: Estimation, est: str, n, S, mean) -> Fi
 
 def _fit_fiml(spec: Model, x: pd.DataFrame, est: str, notes: list[str]) -> Fitted:
     """Full information ML (``missing="fiml"``), with the MLR sandwich for ``estimator="MLR"``."""
-    from .fiml import fiml_fit_measures, fiml_robust, fiml_vcov, fit_fiml
+    from .fiml import bind_fixed_x, fiml_fit_measures, fiml_robust, fiml_vcov, fit_fiml
 
+    spec, x, exo_notes = bind_fixed_x(spec, x)  # fixed.x covariates under FIML
+    notes.extend(exo_notes)
     estimation = fit_fiml(spec, x)
     fm = fiml_fit_measures(spec, estimation.theta, x)
     test: dict = {"fit_measures": dict(fm)}
@@ -222,8 +225,9 @@ def _fit_ordinal(spec: Model, x: pd.DataFrame, est: str, ordered: list[str]) -> 
     return Fitted(spec, estimation, vcov, len(x), S, S, None, np.nan, test, extra)
 
 
-def _bootstrap_vcov(fitted: Fitted, x, est, bootstrap, seed, ci_type, level):
-    """The bootstrap of a complete-data fit and the covariance of its replicates."""
+def _bootstrap_vcov(fitted: Fitted, x, est, bootstrap, seed, ci_type, level, missing, units):
+    """The bootstrap of a fit (whole clusters when ``units`` is given; FIML refits when
+    ``missing="fiml"``) and the covariance of its replicates."""
     from .bootstrapping import bootstrap as run_bootstrap
 
     boot = run_bootstrap(
@@ -234,20 +238,24 @@ def _bootstrap_vcov(fitted: Fitted, x, est, bootstrap, seed, ci_type, level):
         seed,
         ci_type,
         level,
-        estimator=est,
+        estimator="ML" if est in ("MLM", "MLR") else est,
+        missing=missing,
+        cluster=units,
     )
     q = fitted.model.n_free
     vcov = np.cov(boot.thetas.T, ddof=1).reshape(q, q) if len(boot.thetas) > 1 else None
     return boot, vcov
 
 
-def _specify(model, data, meanstructure, std_lv) -> Model:
+def _specify(model, data, meanstructure, std_lv, fixed_x=True) -> Model:
     if isinstance(model, Model):
         return model
     if isinstance(model, str):
         if not isinstance(data, pd.DataFrame):
             raise SEMError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-        return Model.from_syntax(model, data.columns, meanstructure=meanstructure, std_lv=std_lv)
+        return Model.from_syntax(
+            model, data.columns, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x
+        )
     raise SEMError(f"model must be lavaan syntax (str) or a Model, not {type(model).__name__}")
 
 
@@ -303,9 +311,19 @@ def _check_options(estimator, missing, se, ci_type, level, bootstrap, ordered):
             f"'MLM' (Satorra-Bentler) or 'WLSMV', not {estimator!r}"
         )
     boot = bootstrap or (1000 if se_name == "bootstrap" else 0)
-    if boot and (miss == "fiml" or est in ("DWLS", "WLSMV", "MLM", "MLR")):
-        raise SEMError("se='bootstrap' is available for complete-data ML, GLS and ULS only")
+    if boot and est in ("DWLS", "WLSMV"):
+        raise SEMError("se='bootstrap' is available for ML, MLR, MLM, GLS and ULS (and FIML)")
     return est, miss, boot
+
+
+def _check_cluster(cluster, data, est: str, miss: str, boot_n: int) -> None:
+    if not isinstance(data, pd.DataFrame) or cluster not in data.columns:
+        raise SEMError(f"cluster={cluster!r} is not a column of the data; name the unit column")
+    if est not in ("ML", "MLR") or (miss == "fiml" and not boot_n):
+        raise SEMError(
+            f"cluster= is available with estimator 'ML' or 'MLR' on complete data (with "
+            f"missing='fiml' only with se='bootstrap'), not estimator={est!r}, missing={miss!r}"
+        )
 
 
 def fit_sem(
@@ -324,6 +342,8 @@ def fit_sem(
     group_equal=(),
     group_partial=(),
     meanstructure: bool | None = None,
+    cluster: str | None = None,
+    fixed_x: bool = True,
 ):
     """Fit a structural equation model written in lavaan syntax.
 
@@ -367,8 +387,18 @@ def fit_sem(
         lavaan's ``group.partial``: parameters exempt from ``group_equal``
         (``"x1 ~ 1"``, ``"visual =~ x3"``).
     meanstructure : bool, optional
-        Default: True for FIML and multiple groups, else False (ordinal thresholds are
-        handled by the ordinal module).
+        Default: True for FIML, multiple groups and ``cluster=``, else False (ordinal
+        thresholds are handled by the ordinal module).
+    cluster : str, optional
+        Column of ``data`` naming each respondent's cluster (unit): cluster-robust
+        standard errors and Yuan-Bentler scaled test, as lavaan's ``cluster =``
+        (``se = "robust.cluster"``, mean structure on). With ``estimator="ML"`` or
+        ``"MLR"`` (the SEs are the same; as in lavaan, ML's scaled test uses the h1
+        observed information); with ``se="bootstrap"``, whole clusters are resampled.
+    fixed_x : bool, default True
+        lavaan's ``fixed.x``: exogenous observed covariates keep their sample moments
+        (with ``missing="fiml"``, rows with a missing covariate are dropped and noted, as
+        in lavaan); ``False`` models them like the other variables (FIML then uses every row).
 
     Returns
     -------
@@ -416,10 +446,11 @@ def fit_sem(
                 "multi-group models always have a mean structure (lavaan's rule); "
                 "drop meanstructure=False"
             )
-        if boot_n or ordered not in (None, False) or miss == "fiml":
+        if boot_n or ordered not in (None, False) or miss == "fiml" or cluster is not None:
             raise SEMError(
                 "multi-group models are fitted with ML or MLR on complete data here; "
-                "bootstrap, ordinal items and missing='fiml' are not available with group="
+                "bootstrap, ordinal items, missing='fiml' and cluster= are not available "
+                "with group="
             )
         return fit_groups(
             model,
@@ -433,14 +464,18 @@ def fit_sem(
         )
     if group_equal or group_partial:
         raise SEMError("group_equal and group_partial need group='column'; pass the group column")
+    if cluster is not None:  # nested data: cluster-robust SEs or a cluster bootstrap
+        _check_cluster(cluster, data, est, miss, boot_n)
+        meanstructure = True if meanstructure is None else meanstructure
     if meanstructure is None:
         meanstructure = miss == "fiml"
-    spec = _specify(model, data, meanstructure, std_lv)
+    spec = _specify(model, data, meanstructure, std_lv, fixed_x)
     ordered = _ordered_list(ordered, spec)
     x, notes = _prepare_data(data, spec, miss, ordered)
+    units = None if cluster is None else data.loc[x.index, cluster].to_numpy()
     if miss == "fiml" and est not in ("ML", "MLR") and ordered is None:
         raise SEMError(f"missing='fiml' needs estimator 'ML' or 'MLR', not {estimator!r}")
-    if spec.constraints and (ordered is not None or miss == "fiml" or boot_n):
+    if spec.constraints and (ordered is not None or miss == "fiml" or boot_n or units is not None):
         c = spec.constraints[0]
         raise SEMError(
             f"model syntax line {c.line}: the constraint '{c.lhs} {c.op} {c.rhs}' needs a "
@@ -453,11 +488,12 @@ def fit_sem(
         fitted = _fit_ordinal(spec, x, est, ordered)
     elif miss == "fiml":
         fitted = _fit_fiml(spec, x, est, notes)
+        x = fitted.extra["fiml_data"]  # rows with a missing fixed.x covariate are dropped
     else:
-        fitted = _fit_complete(spec, x, est, notes)
+        fitted = _fit_complete(spec, x, est, notes, units)
     boot, vcov = None, fitted.vcov
     if boot_n:
-        boot, vcov = _bootstrap_vcov(fitted, x, est, boot_n, seed, ci_type, level)
+        boot, vcov = _bootstrap_vcov(fitted, x, est, boot_n, seed, ci_type, level, miss, units)
         notes.extend(boot.warnings)
     estimation = fitted.estimation
     if not estimation.converged:
@@ -481,7 +517,13 @@ def fit_sem(
         iterations=estimation.iterations,
         warnings=notes,
         level=level,
-        se="bootstrap" if boot else ("robust" if est in ("MLM", "MLR", "WLSMV") else "standard"),
+        se="bootstrap"
+        if boot
+        else (
+            "robust.cluster"
+            if units is not None
+            else ("robust" if est in ("MLM", "MLR", "WLSMV") else "standard")
+        ),
         S_ml=fitted.S_ml,
         test=fitted.test,
         extra=fitted.extra,

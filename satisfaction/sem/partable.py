@@ -76,6 +76,8 @@ def variable_names(formulas, fixed_x: bool) -> dict[str, list[str]]:
         "lv": lv,
         "ov": ov,
         "ov_x": ov_names_x,
+        # fixed.x = FALSE: the same covariates, modelled (their covariances are free)
+        "ov_x_free": [] if fixed_x else [v for v in ov_x if v not in cov_vars],
         "ov_nox": [v for v in ov if v not in ov_names_x],
         "lv_x": [v for v in lv if v not in v_ind and v not in eqs_y],
         "ov_y": [v for v in ov if v in pure_y],
@@ -120,6 +122,8 @@ def build_partable(formulas, definitions, names, *, meanstructure, std_lv) -> pd
     ys = names["lv_y"] + names["ov_y"]
     default += [(ys[i], "~~", ys[j]) for i in range(len(ys)) for j in range(i + 1, len(ys))]
     default += [(ov_x[j], "~~", ov_x[i]) for j in range(len(ov_x)) for i in range(j, len(ov_x))]
+    oxf = names.get("ov_x_free", [])
+    default += [(oxf[j], "~~", oxf[i]) for j in range(len(oxf)) for i in range(j + 1, len(oxf))]
     if meanstructure:
         default += [(v, "~1", "") for v in ov + lv]
     user_keys = set()

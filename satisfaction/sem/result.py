@@ -190,8 +190,9 @@ class SEMResult:
         }
         if test:
             self.test.update(test)
-            for key, value in test.get("fit_measures", {}).items():
-                self._fit[key] = value
+            extra_fit = test.get("fit_measures", {})
+            if extra_fit:  # one new Series, not one enlargement per key (25 ms per fit)
+                self._fit = pd.Series({**self._fit.to_dict(), **extra_fit}, name=self._fit.name)
         self._estimates = self._build_estimates(se_rows, ci_rows)
         self._r2 = r2(model, self.theta)
         std_all = self._estimates["std_all"].to_numpy()[: len(model._free)]

@@ -15,7 +15,11 @@ Every file in ``tests/reference/data/`` is produced here, so the same numbers re
 - ``chain_mar.csv``: a continuous chain sample LQ -> EX -> REP -> CSAT (n = 500) with
   about 10% of the indicator values missing at random (MAR): the probability that a
   value is missing depends on the fully observed item ``lq1``;
-- ``chain_ordinal.csv``: an ordinal chain sample (n = 800) with Likert 1-5 items.
+- ``chain_ordinal.csv``: an ordinal chain sample (n = 800) with Likert 1-5 items;
+- ``org_pulse.csv``: one month (``2025-06``) of the sample organisation's pulse survey
+  (``satisfaction.load_sample().pulse``), complete cases of the LQ and EX items with the
+  employee's ``unit``: employees nested in units, for the cluster-robust cases. It is a
+  snapshot: once written, the committed file is what both programs read.
 
 The chain samples are simulated here with numpy from a fixed seed and fixed true
 values (written below), not with ``satisfaction.simulate``: the reference data must not
@@ -30,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["CHAIN_TRUTH", "chain_latent_sample", "main"]
+__all__ = ["CHAIN_TRUTH", "chain_latent_sample", "org_pulse", "main"]
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -132,6 +136,16 @@ def chain_ordinal(n: int = 800, seed: int = 20260402) -> pd.DataFrame:
     return pd.DataFrame(out).astype("int64")
 
 
+def org_pulse(period: str = "2025-06") -> pd.DataFrame:
+    """One month of the sample organisation's pulse items (complete cases) with the unit."""
+    import satisfaction as sat
+
+    pulse = sat.load_sample().pulse
+    items = ["lq1", "lq2", "lq3", "lq4", "ex1", "ex2", "ex3", "ex4", "ex5"]
+    month = pulse[pulse["period"].astype(str) == period]
+    return month[["unit", *items]].dropna().reset_index(drop=True)
+
+
 def main() -> None:
     """Write every reference data set into ``tests/reference/data``."""
     from semopy.examples import holzinger39, political_democracy
@@ -143,6 +157,7 @@ def main() -> None:
     pd_.to_csv(DATA / "polidem.csv", index=False, float_format="%.17g")
     chain_mar().to_csv(DATA / "chain_mar.csv", index=False, float_format="%.17g", na_rep="NA")
     chain_ordinal().to_csv(DATA / "chain_ordinal.csv", index=False)
+    org_pulse().to_csv(DATA / "org_pulse.csv", index=False)
     for f in sorted(DATA.glob("*.csv")):
         print(f.relative_to(HERE.parent.parent), pd.read_csv(f).shape)
 

@@ -333,3 +333,87 @@ if (want("hs_mg_stdlv")) {
             'sem(model, data = hs, group = "school", std.lv = TRUE, group.equal = c("loadings", "intercepts"))',
             mg_extra(fit))
 }
+
+# --- nested data: cluster-robust SEs and test (sem(..., cluster = "unit")) ---------------
+# lavaan 0.6-14 with cluster= and no level: syntax: se = "robust.cluster" (the sandwich with
+# casewise scores summed within clusters, times nC / (nC - 1)), meanstructure = TRUE, and the
+# Yuan-Bentler (Mplus) scaled test with Gamma summed within clusters. estimator = "ML" gives
+# the same SEs as "MLR"; its scaled test uses the h1 observed information
+# (observed.information = "h1") where MLR uses the Hessian.
+# HS and political democracy get an artificial unit: consecutive rows, 7 (HS) or 3
+# (polidem) per unit; org_pulse.csv is one month of the sample organisation's pulse survey
+# (complete cases), employees nested in units.
+hs$unit <- (seq_len(nrow(hs)) - 1) %/% 7 + 1
+for (est in c("ML", "MLR")) {
+  nm <- paste0("hs_cluster_", tolower(est))
+  if (want(nm)) {
+    fit <- cfa(hs_model, data = hs, estimator = est, cluster = "unit")
+    case_json(nm, fit, hs_model,
+              sprintf('cfa(model, data = hs, estimator = "%s", cluster = "unit")', est),
+              list(cluster = "unit", nclusters = fit@Data@Lp[[1]]$nclusters[[2]]))
+  }
+}
+if (want("polidem_x_cluster_mlr")) {
+  polidem$unit <- (seq_len(nrow(polidem)) - 1) %/% 3 + 1
+  fit <- sem(polidem_x_model, data = polidem, estimator = "MLR", cluster = "unit")
+  case_json("polidem_x_cluster_mlr", fit, polidem_x_model,
+            'sem(model, data = polidem, estimator = "MLR", cluster = "unit")',
+            list(cluster = "unit", nclusters = fit@Data@Lp[[1]]$nclusters[[2]]))
+}
+org_model <- "
+LQ =~ lq1 + lq2 + lq3 + lq4
+EX =~ ex1 + ex2 + ex3 + ex4 + ex5
+EX ~ LQ
+"
+for (est in c("ML", "MLR")) {
+  nm <- paste0("org_cluster_", tolower(est))
+  if (want(nm)) {
+    org <- read_data("org_pulse.csv")
+    t <- system.time(fit <- sem(org_model, data = org, estimator = est, cluster = "unit"))
+    case_json(nm, fit, org_model,
+              sprintf('sem(model, data = org_pulse, estimator = "%s", cluster = "unit")', est),
+              list(cluster = "unit", nclusters = fit@Data@Lp[[1]]$nclusters[[2]],
+                   wall_time_s = unname(t["elapsed"])))
+  }
+}
+
+# --- FIML with exogenous observed covariates ---------------------------------------------
+# fixed.x = TRUE (lavaan's default): cases with a missing covariate are deleted (lavaan warns),
+# the covariates' moments are fixed to their sample values; fixed.x = FALSE: the covariates
+# are modelled like any other variable and every case is used.
+chain_x_model <- "
+EX  =~ ex1 + ex2 + ex3 + ex4
+REP =~ rep1 + rep2 + rep3 + rep4
+EX  ~ lq1 + lq2
+REP ~ EX + lq1
+"
+if (want("chain_x_fiml")) {
+  chain <- read_data("chain_mar.csv")
+  fit <- suppressWarnings(sem(chain_x_model, data = chain, missing = "ml"))
+  case_json("chain_x_fiml", fit, chain_x_model, 'sem(model, data = chain_mar, missing = "ml")')
+}
+if (want("chain_x_fiml_free")) {
+  chain <- read_data("chain_mar.csv")
+  fit <- sem(chain_x_model, data = chain, missing = "ml", fixed.x = FALSE)
+  case_json("chain_x_fiml_free", fit, chain_x_model,
+            'sem(model, data = chain_mar, missing = "ml", fixed.x = FALSE)')
+}
+if (want("chain_x_fiml_mlr")) {
+  chain <- read_data("chain_mar.csv")
+  fit <- suppressWarnings(sem(chain_x_model, data = chain, missing = "ml", estimator = "MLR"))
+  case_json("chain_x_fiml_mlr", fit, chain_x_model,
+            'sem(model, data = chain_mar, missing = "ml", estimator = "MLR")')
+}
+
+# --- bootstrap of a FIML fit (se = "bootstrap", missing = "ml") -------------------------
+if (want("chain_fiml_boot")) {
+  chain <- read_data("chain_mar.csv")
+  set.seed(20260402)
+  t <- system.time(fit <- sem(chain_model, data = chain, missing = "ml", se = "bootstrap",
+                              bootstrap = 200))
+  boot <- lavInspect(fit, "boot")
+  case_json("chain_fiml_boot", fit, chain_model,
+            'set.seed(20260402); sem(model, data = chain_mar, missing = "ml", se = "bootstrap", bootstrap = 200)',
+            list(boot_ci_type = "perc", bootstrap_R = 200, bootstrap_successful = nrow(boot),
+                 wall_time_s = unname(t["elapsed"])))
+}

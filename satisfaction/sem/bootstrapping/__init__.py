@@ -16,9 +16,16 @@ Measured (``benchmarks/bench_bootstrap.py``, 2-core machine shared with other jo
 resamples of the political democracy model in 0.25-0.5 s against 24-50 s for lavaan 0.6-14
 in the same run, i.e. 60-90 times faster.
 
-Modules: :mod:`.resample` (resampled moments, batched refits, admissibility, jackknife),
-:mod:`.intervals` (:func:`bootstrap_ci`), :mod:`.core` (:func:`bootstrap`,
-:class:`BootstrapResult`).
+Nested and incomplete data: with ``cluster=`` whole units are resampled (a cluster
+bootstrap: each resample draws as many units as the data have, with replacement); with
+``missing="fiml"`` the rows are resampled with their missing values and all resamples are
+refitted by FIML together (:mod:`.missing`), which is what lavaan's ``missing = "ml", se =
+"bootstrap"`` does one resample at a time. Robust fits (MLR, MLM) bootstrap their ML
+estimates.
+
+Modules: :mod:`.resample` (resampled moments, resampling weights, batched refits,
+admissibility, jackknife), :mod:`.missing` (batched FIML refits), :mod:`.intervals`
+(:func:`bootstrap_ci`), :mod:`.core` (:func:`bootstrap`, :class:`BootstrapResult`).
 """
 
 from __future__ import annotations

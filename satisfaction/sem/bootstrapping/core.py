@@ -10,8 +10,12 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ConvergenceWarning, SEMError, SEMWarning
+from ..fiml import bind_fixed_x, fiml_vcov, fit_fiml
+from ..robust import cluster_codes
 from .intervals import CI_TYPES, bootstrap_ci
+from .missing import fiml_refits
 from .resample import (
+    _acceleration,
     _chunks,
     _default_jobs,
     _defined_values,
@@ -21,6 +25,7 @@ from .resample import (
     _jackknife_acceleration,
     _moments_batch,
     _pd_mask,
+    resample_weights,
 )
 
 __all__ = ["BootstrapResult", "bootstrap"]
@@ -100,6 +105,32 @@ def _ci_row(k, r, est, se, lower, upper) -> dict:
     }
 
 
+def _fiml_resamples(model, frame: pd.DataFrame, x, weights, theta_hat, tol):
+    """FIML refits of weighted resamples: batched, then one by one for the stragglers."""
+    information = np.linalg.inv(fiml_vcov(model, theta_hat, frame))
+    exo = None
+    if (
+        model.has_exo
+    ):  # fixed.x: each resample's own covariate moments (the covariates are complete)
+        tot = weights.sum(axis=1)
+        means, S = _moments_batch(np.nan_to_num(x), weights, tot)
+        exo = np.stack([model.exo_values(S[i], means[i]) for i in range(len(S))])
+    thetas, conv = fiml_refits(model, x, weights, theta_hat, information, exo=exo, tol=tol)
+    for i in np.flatnonzero(~conv):
+        rows = np.repeat(np.arange(len(x)), weights[i].astype(int))
+        sample = frame.iloc[rows].reset_index(drop=True)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m_i, sample, _ = bind_fixed_x(model, sample)
+                est = fit_fiml(m_i, sample, theta_hat)
+        except (SEMError, np.linalg.LinAlgError, ValueError):
+            continue
+        if est.converged:
+            thetas[i], conv[i] = est.theta, True
+    return thetas, conv, exo
+
+
 def bootstrap(
     model,
     data: pd.DataFrame,
@@ -113,6 +144,8 @@ def bootstrap(
     estimator: str = "ML",
     tol: float = 1e-7,
     max_iter: int = 200,
+    missing: str = "listwise",
+    cluster=None,
 ) -> BootstrapResult:
     """Ordinary nonparametric bootstrap of a model (lavaan's ``se = "bootstrap"``).
 
@@ -143,6 +176,14 @@ def bootstrap(
         Convergence settings of the refits (``tol``: largest step relative to
         ``1 + max|theta|``; 1e-7 reproduces converged single fits to about 1e-6, far below
         the Monte Carlo error of any bootstrap quantity).
+    missing : {"listwise", "fiml"}, default "listwise"
+        ``"fiml"``: the rows are resampled with their missing values and every resample is
+        refitted by FIML (``theta_hat`` must be the FIML estimates, ``estimator="ML"``),
+        all resamples together (:func:`.missing.fiml_refits`).
+    cluster : array-like, optional
+        The cluster (unit) of each row of ``data``: a cluster bootstrap, which draws whole
+        units with replacement (each resample has as many units as the data, so its number
+        of rows varies) and keeps every row of a drawn unit. Not with ``ci_type="bca"``.
 
     Returns
     -------
@@ -201,47 +242,68 @@ def bootstrap(
     missing_cols = [c for c in observed if c not in data.columns]
     if missing_cols:
         raise SEMError(f"the data lack the model's observed variables {missing_cols}; add them.")
-    x = data[observed].dropna().to_numpy(dtype=float)
+    fiml = str(missing).lower() == "fiml"
+    if fiml and estimator != "ML":
+        raise SEMError(f"the FIML bootstrap refits by ML, not {estimator!r}; use estimator='ML'.")
+    frame = data[observed]
+    codes = None
+    if cluster is not None:
+        if ci_type == "bca":
+            raise SEMError(
+                "ci_type='bca' needs a jackknife, which is not defined here for a cluster "
+                "bootstrap; use 'perc', 'bca.simple' or 'norm'"
+            )
+        codes = cluster_codes(cluster, len(data))
+    if not fiml:
+        keep = frame.notna().all(axis=1).to_numpy()
+        frame = frame[keep]
+        codes = None if codes is None else pd.factorize(codes[keep])[0]
+    x = frame.to_numpy(dtype=float)
     n = x.shape[0]
     if n < 3:
         raise SEMError(f"only {n} complete rows; the bootstrap needs data.")
     theta_hat = np.asarray(theta_hat, dtype=float)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=B).astype(float)
-    # sample covariance matrices with lavaan's divisor: N for ML, N - 1 for GLS and ULS
-    divisor = float(n) if estimator == "ML" else float(n - 1)
-    means, S = _moments_batch(x, weights, np.full(B, divisor))
-
-    ok_pd = _pd_mask(S)
-    thetas = np.full((B, theta_hat.size), np.nan)
-    conv = np.zeros(B, dtype=bool)
-    exo_all = None
-    idx = np.flatnonzero(ok_pd)
-    n_jobs = _default_jobs() if n_jobs is None else max(1, int(n_jobs))
-    parts = _chunks(idx.size, n_jobs)
-
-    def run(sl):
-        ii = idx[sl]
-        return ii, _fit_batch(model, S[ii], means[ii], n, theta_hat, estimator, tol, max_iter)
-
-    if len(parts) == 1:
-        results = [run(parts[0])]
+    weights = resample_weights(n, B, rng, codes)
+    if fiml:
+        thetas, conv, exo_b = _fiml_resamples(model, frame, x, weights, theta_hat, tol)
+        ok_pd = np.ones(B, dtype=bool)
     else:
-        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-            results = list(pool.map(run, parts))
-    exo_list = {}
-    for ii, (th, cv, exo) in results:
-        thetas[ii] = th
-        conv[ii] = cv
-        if exo is not None:
-            for j, i in enumerate(ii):
-                exo_list[i] = exo[j]
+        # sample covariance matrices with lavaan's divisor: N for ML, N - 1 for GLS and ULS
+        tot = weights.sum(axis=1)
+        divisor = tot if estimator == "ML" else tot - 1.0
+        means, S = _moments_batch(x, weights, divisor)
+        ok_pd = _pd_mask(S)
+        thetas = np.full((B, theta_hat.size), np.nan)
+        conv = np.zeros(B, dtype=bool)
+        idx = np.flatnonzero(ok_pd)
+        n_jobs = _default_jobs() if n_jobs is None else max(1, int(n_jobs))
+        parts = _chunks(idx.size, n_jobs)
+
+        def run(sl):
+            ii = idx[sl]
+            return ii, _fit_batch(model, S[ii], means[ii], n, theta_hat, estimator, tol, max_iter)
+
+        if len(parts) == 1:
+            results = [run(parts[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+                results = list(pool.map(run, parts))
+        exo_b = (
+            np.full((B, len(model.exo_values(S[0], means[0]))), np.nan) if model.has_exo else None
+        )
+        for ii, (th, cv, exo) in results:
+            thetas[ii] = th
+            conv[ii] = cv
+            if exo is not None:
+                exo_b[ii] = exo
+    exo_all = None
     good = ok_pd & conv & np.isfinite(thetas).all(axis=1)
     failed_idx = np.flatnonzero(~good)
     ok_idx = np.flatnonzero(good)
     th_ok = thetas[ok_idx]
     if model.has_exo and ok_idx.size:
-        exo_all = np.stack([exo_list[i] for i in ok_idx])
+        exo_all = exo_b[ok_idx]
     inadm = _inadmissible(model, th_ok, exo_all)
     defined = _defined_values(model, th_ok)
     defs = _definitions(model)
@@ -264,7 +326,10 @@ def bootstrap(
     allboot = np.column_stack([th_ok, defined])
     allest = np.concatenate([theta_hat, est_def])
     acc = None
-    if ci_type == "bca":
+    if ci_type == "bca" and fiml:
+        jack, _, _ = _fiml_resamples(model, frame, x, 1.0 - np.eye(n), theta_hat, tol)
+        acc = _acceleration(model, jack)
+    elif ci_type == "bca":
         acc = _jackknife_acceleration(model, x, theta_hat, estimator, tol, max_iter)
     limits = bootstrap_ci(allboot, allest, ci_type, level, acceleration=acc)
     se_all = np.std(allboot, axis=0)  # divisor B, as lavaan

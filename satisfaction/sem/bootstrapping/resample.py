@@ -9,7 +9,29 @@ from ..defined import evaluate_batch
 from ..estimators import batched_fit_ml, fit_ml
 from ..montecarlo import definition_inputs, definition_values, evaluate_definitions
 
-__all__ = []
+__all__ = ["resample_weights"]
+
+
+def resample_weights(n: int, B: int, rng: np.random.Generator, cluster=None) -> np.ndarray:
+    """How often each of the ``n`` rows is drawn in each of ``B`` resamples, ``(B, n)``.
+
+    Rows: ``Multinomial(n, 1/n)`` counts. With ``cluster`` (integer codes ``0..nC-1`` of
+    each row's unit): ``nC`` units are drawn with replacement and every row of a unit
+    counts as often as its unit was drawn (the cluster bootstrap).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = resample_weights(4, 2, np.random.default_rng(0), cluster=np.array([0, 0, 1, 1]))
+    >>> bool(np.all(w[:, 0] == w[:, 1]) and np.all(w[:, 2] == w[:, 3]))
+    True
+    """
+    if cluster is None:
+        return rng.multinomial(n, np.full(n, 1.0 / n), size=B).astype(float)
+    cluster = np.asarray(cluster, dtype=np.intp)
+    n_c = int(cluster.max()) + 1
+    counts = rng.multinomial(n_c, np.full(n_c, 1.0 / n_c), size=B).astype(float)
+    return counts[:, cluster]
 
 
 def _moments_batch(x: np.ndarray, weights: np.ndarray, divisor: np.ndarray):
@@ -141,6 +163,11 @@ def _jackknife_acceleration(model, x, theta_hat, estimator, tol, max_iter):
         )
         th[~conv] = np.nan
         thetas[ok] = th
+    return _acceleration(model, thetas)
+
+
+def _acceleration(model, thetas: np.ndarray) -> np.ndarray:
+    """BCa acceleration constants from leave-one-out estimates (NaN rows: failed fits)."""
     vals = np.column_stack([thetas, _defined_values(model, np.nan_to_num(thetas))])
     vals[~np.isfinite(thetas).all(axis=1)] = np.nan
     keep = np.isfinite(vals).all(axis=1)

@@ -23,6 +23,12 @@ it reproduces lavaan 0.6-14's ``sem(..., missing = "ml")``:
   both agree to 1e-7 on the chain sample);
 - robust "MLR" standard errors (Huber-White sandwich of the casewise scores) and the
   Yuan-Bentler (Mplus) scaled test under missing data, :func:`fiml_robust`;
+- exogenous observed covariates (:func:`bind_fixed_x`): with ``fixed.x = TRUE`` the
+  cases with a missing covariate are dropped (and noted) and the covariates' moments are
+  fixed to their sample values, the log-likelihood reported conditional on them; with
+  ``fixed_x=False`` they are modelled like any other variable and every case is used.
+  The FIML-corrected ``*_robust`` CFI/TLI/RMSEA are NaN with fixed.x covariates (lavaan's
+  version with zeroed covariate moments is not reproduced yet);
 - fit measures: chi-square against H1, the independence baseline fitted by FIML,
   CFI, TLI, RMSEA with its interval and close-fit p-value, SRMR (Bentler's, with means,
   against the EM moments, as lavaan computes it for ``missing = "ml"``), logl, AIC, BIC,
@@ -74,6 +80,7 @@ Enders, C. K. (2010). Applied missing data analysis. lavaan 0.6-14: ``lav_mvnorm
 
 from __future__ import annotations
 
+from .data import bind_fixed_x
 from .em import SaturatedMoments, em_saturated
 from .estimate import _loglik_theta as _loglik_theta
 from .estimate import _theta_gradient as _theta_gradient
@@ -96,4 +103,5 @@ __all__ = [
     "fiml_fit_measures",
     "fiml_robust",
     "fiml_modindices",
+    "bind_fixed_x",
 ]

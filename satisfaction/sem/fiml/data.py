@@ -13,7 +13,7 @@ from ...errors import SEMError, SEMWarning
 from .em import SaturatedMoments, em_saturated
 from .patterns import MissingPatterns, missing_patterns
 
-__all__ = []
+__all__ = ["bind_fixed_x"]
 
 
 def _require_meanstructure(model: Any) -> None:
@@ -22,11 +22,69 @@ def _require_meanstructure(model: Any) -> None:
             "FIML needs a model with a mean structure; build it with "
             "Model.from_syntax(syntax, columns, meanstructure=True)."
         )
-    if getattr(model, "has_exo", False):
-        raise SEMError(
-            "missing='fiml' does not handle exogenous observed covariates with fixed.x=True "
-            "yet; regress on a latent proxy or fit with missing='listwise'."
+
+
+def bind_fixed_x(model: Any, data: pd.DataFrame) -> tuple[Any, pd.DataFrame, list[str]]:
+    """Prepare a FIML fit with fixed.x covariates as lavaan's ``missing = "ml"`` does.
+
+    Parameters
+    ----------
+    model : satisfaction.sem.model.Model
+        The specified model; if it has exogenous observed covariates with
+        ``fixed.x = True`` their moments are bound to the sample values.
+    data : pandas.DataFrame
+        The model's columns (missing values as NaN).
+
+    Returns
+    -------
+    model : Model
+        The model with the covariates' variances, covariances and means fixed to their
+        sample values (divisor N) on the rows kept; the model itself without covariates.
+    data : pandas.DataFrame
+        The rows kept: lavaan 0.6-14 deletes the cases with a missing covariate when
+        ``fixed.x = TRUE`` (with ``fixed.x = FALSE`` the covariates are modelled and every
+        case is used).
+    notes : list of str
+        One note saying how many rows were dropped for which covariates, if any.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from satisfaction.sem.model import Model
+    >>> d = pd.DataFrame({"x": [1.0, 2.0, np.nan, 4.0, 5.0], "y": [1.0, np.nan, 2.0, 3.0, 5.0]})
+    >>> m = Model.from_syntax("y ~ x", d.columns, meanstructure=True)
+    >>> bound, kept, notes = bind_fixed_x(m, d)
+    >>> len(kept), notes[0][:40]
+    (4, '1 of 5 rows have a missing value in the ')
+    """
+    from ..robust import exo_indices
+
+    x_idx = exo_indices(model)
+    if not len(x_idx):
+        return model, data, []
+    cols = [list(model.observed)[k] for k in x_idx]
+    keep = data[cols].notna().all(axis=1)
+    notes = []
+    if not keep.all():
+        notes.append(
+            f"{int((~keep).sum())} of {len(data)} rows have a missing value in the exogenous "
+            f"covariate(s) {cols} and were dropped (fixed.x=True, as lavaan does); pass "
+            "fixed_x=False to model the covariates and keep those rows"
         )
+        data = data[keep]
+    x = data[list(model.observed)].to_numpy(dtype=float)
+    if len(x) < 2:
+        raise SEMError(
+            f"fewer than 2 rows have every exogenous covariate {cols} observed; "
+            "fit with fixed_x=False"
+        )
+    p = x.shape[1]
+    s = np.zeros((p, p))
+    xc = x[:, x_idx] - x[:, x_idx].mean(axis=0)
+    s[np.ix_(x_idx, x_idx)] = xc.T @ xc / len(x)
+    mean = np.zeros(p)
+    mean[x_idx] = x[:, x_idx].mean(axis=0)
+    return model.with_sample(s, mean), data, notes
 
 
 def _data_matrix(model: Any, data: pd.DataFrame | np.ndarray) -> np.ndarray:

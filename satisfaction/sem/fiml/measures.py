@@ -11,10 +11,10 @@ from .. import robust
 from ..fitindices import cfi, chisq_pvalue, rmsea, rmsea_ci, rmsea_pvalue, tli
 from ..model import vech_indices
 from .data import _cached_h1, _patterns_for, _require_meanstructure
-from .em import SaturatedMoments
+from .em import SaturatedMoments, em_saturated
 from .information import _casewise_moment_scores, _moment_information
 from .models import _FimlIndependence
-from .patterns import _LOG2PI, MissingPatterns, fiml_loglik
+from .patterns import _LOG2PI, MissingPatterns, fiml_loglik, missing_patterns
 
 __all__ = ["fiml_fit_measures"]
 
@@ -30,21 +30,67 @@ def _srmr_bentler(sigma, mu, s, m) -> tuple[float, float]:
     return float(with_mean), float(no_mean)
 
 
-def _independence_logl(pat: MissingPatterns) -> float:
-    """FIML log-likelihood of the independence model (it factorises by variable)."""
-    total = 0.0
-    for j in range(pat.x.shape[1]):
-        v = pat.x[:, j]
-        v = v[~np.isnan(v)]
-        var = v.var()
-        total += -0.5 * len(v) * (_LOG2PI + np.log(var) + 1.0)
-    return float(total)
+def _x_block(model: Any, pat: MissingPatterns) -> tuple[np.ndarray, bool]:
+    """Positions of the exogenous observed covariates and whether they are modelled.
+
+    fixed.x covariates (complete, see :func:`.data.bind_fixed_x`) or, with
+    ``fixed_x=False``, the covariates the model treats as random (lavaan's ``ov.x``).
+    """
+    x_idx = robust.exo_indices(model)
+    if len(x_idx):
+        return x_idx, False
+    names = getattr(model, "names", None) or {}
+    free = [v for v in names.get("ov_x_free", []) if v in model.observed]
+    return np.array([list(model.observed).index(v) for v in free], dtype=int), True
 
 
-def _independence_theta(pat: MissingPatterns) -> np.ndarray:
-    """FIML estimates of the independence model: available-case means and variances."""
+def _baseline(model: Any, pat: MissingPatterns):
+    """(independence model, its FIML estimates, its log-likelihood, its df).
+
+    Each variable's FIML estimates are its available-case mean and variance (the
+    likelihood factorises by variable); the exogenous covariates keep a covariance block,
+    as in lavaan's baseline model: fixed to their sample moments (fixed.x) or free
+    (``fixed_x=False``), estimated by EM on those columns (their FIML estimates).
+    """
+    p = pat.x.shape[1]
+    x_idx, free_block = _x_block(model, pat)
+    isx = np.zeros(p, dtype=bool)
+    isx[x_idx] = True
     xm = np.nanmean(pat.x, axis=0)
-    return np.r_[xm, np.nanmean((pat.x - xm) ** 2, axis=0)]
+    var = np.nanmean((pat.x - xm) ** 2, axis=0)
+    total = 0.0
+    for j in np.flatnonzero(~isx):
+        n_j = int(np.sum(~np.isnan(pat.x[:, j])))
+        total += -0.5 * n_j * (_LOG2PI + np.log(var[j]) + 1.0)
+    x_cov = x_mean = None
+    nx = len(x_idx)
+    if nx:
+        block = em_saturated(missing_patterns(pat.x[:, x_idx]))
+        x_mean, x_cov = block.mean, block.cov
+        total += block.logl
+    base = _FimlIndependence(p, x_idx, x_cov, x_mean, free_block=free_block)
+    theta = np.r_[xm[~isx], var[~isx]]
+    if free_block:
+        theta = np.r_[theta, base.block_theta(x_cov, x_mean)]
+    df_b = p * (p - 1) // 2 - nx * (nx - 1) // 2
+    return base, theta, float(total), df_b
+
+
+def _fixed_x_logl(model: Any, pat: MissingPatterns) -> float:
+    """Joint normal log-likelihood of the (complete) fixed.x covariates at their sample moments."""
+    x_idx = robust.exo_indices(model)
+    if not len(x_idx):
+        return 0.0
+    xs = pat.x[:, x_idx]
+    nx = len(x_idx)
+    x_cov = np.atleast_2d(np.cov(xs, rowvar=False, bias=True))
+    return float(-0.5 * len(xs) * (nx * _LOG2PI + np.linalg.slogdet(x_cov)[1] + nx))
+
+
+def _n_moments(model: Any, p: int) -> int:
+    """Sample moments (means and vech of the covariances) less the fixed.x ones."""
+    nx = len(robust.exo_indices(model))
+    return p * (p + 1) // 2 + p - nx * (nx + 1) // 2 - nx
 
 
 def _fiml_corrected(
@@ -61,13 +107,25 @@ def _fiml_corrected(
     ``U = W_m - W_m Delta (Delta' W_m Delta)^-1 Delta' W_m``.
     """
     n, p = pat.n, pat.x.shape[1]
+    if len(robust.exo_indices(model)):
+        # lavaan's FIML-C with fixed.x covariates (zeroed moments in W_m) is not reproduced
+        # here yet: report the measures as missing rather than different numbers
+        names = ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_pvalue")
+        return {f"{k}_robust": float("nan") for k in names}
     wm = _moment_information(h1.cov, h1.mean, pat) / n
     wmi = np.linalg.inv(wm)
     wc = robust.h1_weight(h1.cov, True)
+    x_free, _ = _x_block(model, pat)
+    if len(
+        x_free
+    ):  # lavaan refits with fixed.x = TRUE, which zeroes the covariates' moments in W_c
+        drop = ~robust.moment_mask(p, x_free, True)
+        wc[drop, :] = 0.0
+        wc[:, drop] = 0.0
     gamma = None
     if version == "V3":
         sc = _casewise_moment_scores(h1.cov, h1.mean, pat)
-        gamma = wmi @ (sc.T @ sc / n) @ wmi
+        gamma = wmi @ (robust.crossprod(sc) / n) @ wmi
 
     def part(mod, th):
         sig, mu = mod.implied(th)
@@ -82,12 +140,12 @@ def _fiml_corrected(
             k = float(np.trace(u @ wmi @ wc @ wmi @ u @ gamma))
         return xx3, k
 
-    df = p * (p + 1) // 2 + p - theta.size
+    df = _n_moments(model, p) - theta.size
     if df <= 0:
         return {}
     xx3, k = part(model, np.asarray(theta, dtype=float))
-    xx3_b, k_b = part(_FimlIndependence(p), _independence_theta(pat))
-    df_b = p * (p - 1) // 2
+    base, theta_b, _, df_b = _baseline(model, pat)
+    xx3_b, k_b = part(base, theta_b)
     c, c_b = k / df, k_b / df_b
     lo, hi = rmsea_ci(xx3 / c, df, n, c_hat=c)
     return {
@@ -163,10 +221,11 @@ def fiml_fit_measures(
     n, p = pat.n, pat.x.shape[1]
     q = theta.size
     chisq = max(2.0 * (h1.logl - logl), 0.0)
-    df = p * (p + 1) // 2 + p - q
-    logl_b = _independence_logl(pat)
+    df = _n_moments(model, p) - q
+    _, _, logl_b, df_b = _baseline(model, pat)
     chisq_b = 2.0 * (h1.logl - logl_b)
-    df_b = p * (p - 1) // 2
+    # lavaan reports logl conditional on fixed.x covariates: less their own log-likelihood
+    logl_x = _fixed_x_logl(model, pat)
     lo, hi = rmsea_ci(chisq, df, n, level=level)
     srmr, srmr_nomean = _srmr_bentler(sigma, mu, h1.cov, h1.mean)
     return {
@@ -187,9 +246,9 @@ def fiml_fit_measures(
         "rmsea_pvalue": rmsea_pvalue(chisq, df, n),
         "srmr": srmr,
         "srmr_bentler_nomean": srmr_nomean,
-        "logl": logl,
-        "unrestricted_logl": h1.logl,
-        "aic": -2 * logl + 2 * q,
-        "bic": -2 * logl + q * np.log(n),
-        "bic2": -2 * logl + q * np.log((n + 2) / 24),
+        "logl": logl - logl_x,
+        "unrestricted_logl": h1.logl - logl_x,
+        "aic": -2 * (logl - logl_x) + 2 * q,
+        "bic": -2 * (logl - logl_x) + q * np.log(n),
+        "bic2": -2 * (logl - logl_x) + q * np.log((n + 2) / 24),
     } | _fiml_corrected(model, theta, pat, h1, "V6")

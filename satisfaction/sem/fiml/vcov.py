@@ -7,11 +7,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..robust import robust_fit_measures
+from ..robust import crossprod, exo_indices, moment_mask, robust_fit_measures
 from .data import _cached_h1, _patterns_for, _require_meanstructure
-from .information import _casewise_moment_scores, _inverse_observed_information
-from .measures import _fiml_corrected, _independence_theta, fiml_fit_measures
-from .models import _FimlIndependence, _Saturated
+from .information import (
+    _casewise_moment_scores,
+    _inverse_observed_information,
+    _observed_information,
+)
+from .measures import _baseline, _fiml_corrected, fiml_fit_measures
+from .models import _Saturated
 from .patterns import MissingPatterns
 
 __all__ = ["fiml_vcov", "fiml_robust"]
@@ -71,7 +75,7 @@ def _sandwich_parts(model, theta, pat):
     sigma, mu = model.implied(theta)
     jac_s, jac_m = model.jacobian(theta)
     scores = _casewise_moment_scores(sigma, mu, pat) @ np.vstack([jac_m, jac_s])
-    return h_inv, scores.T @ scores
+    return h_inv, crossprod(scores)
 
 
 def fiml_robust(
@@ -145,10 +149,16 @@ def fiml_robust(
     sat = _Saturated(p)
     theta_h1 = np.r_[h1.mean, h1.cov[sat.rows, sat.cols]]
     a1_inv, b1 = _sandwich_parts(sat, theta_h1, pat)
+    x_idx = exo_indices(model)
+    if len(x_idx):  # fixed.x: the covariates' own moments drop out (lavaan's zero.idx)
+        keep = moment_mask(p, x_idx, True)
+        a1 = _observed_information(sat, theta_h1, pat)[np.ix_(keep, keep)]
+        a1_inv, b1 = np.linalg.inv(a1), b1[np.ix_(keep, keep)]
     trace_h1 = float(np.sum(b1 * a1_inv))
     trace = trace_h1 - float(np.sum(b0 * h_inv))
 
-    hb_inv, bb = _sandwich_parts(_FimlIndependence(p), _independence_theta(pat), pat)
+    base, theta_b, _, _ = _baseline(model, pat)
+    hb_inv, bb = _sandwich_parts(base, theta_b, pat)
     trace_b = trace_h1 - float(np.sum(bb * hb_inv))
 
     fm = fiml_fit_measures(model, theta, pat, level=level)
