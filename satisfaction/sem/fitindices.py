@@ -126,7 +126,7 @@ def rmsea_ci(
     def cdf(lam: float) -> float:
         if lam <= 0:
             return float(stats.chi2.cdf(x2, df))
-        return float(special.chndtr(x2, df, lam)  # stats.ncx2.cdf, about 30x faster)
+        return float(special.chndtr(x2, df, lam))  # stats.ncx2.cdf, about 30x faster
 
     def limit(lam: float) -> float:
         return float(np.sqrt(c_hat * lam / (n * df)) * np.sqrt(groups))
