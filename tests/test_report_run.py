@@ -24,6 +24,7 @@ import nbformat
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import assert_close
 
 import satisfaction as sat
 from satisfaction.cli import main
@@ -232,7 +233,7 @@ def test_units_table_and_heatmap_show_the_same_cells(run):
         in_table = units.loc[row.unit, row.index]
         assert pd.isna(in_table) == bool(row.suppressed), row
         if not row.suppressed:
-            assert row.value == pytest.approx(in_table)
+            assert_close(row.value, in_table, kind="roundoff")
 
 
 def _check_source_data(frame: pd.DataFrame, name: str) -> None:
