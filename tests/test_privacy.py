@@ -380,6 +380,26 @@ def test_checker_catches_the_old_two_period_example():
     assert margins_of(out)["suppressed"].tolist() == [True]
 
 
+@pytest.mark.parametrize(
+    ("by", "before", "now"),
+    [
+        (["unit"], [0, 6, 0], [0, 4, 5]),
+        (["division", "unit"], [5, 0, 2, 0, 0, 0, 4, 0], [5, 0, 2, 0, 0, 0, 3, 0]),
+    ],
+    ids=["total-moved-with-new-unit", "two-levels-small-cell-moved"],
+)
+def test_suppress_two_periods_found_by_the_large_run(by, before, now):
+    """Tables the large hypothesis run found (no partner could move the needed way)."""
+    keys = {"unit": [f"u{i % 4}" if len(by) == 2 else f"u{i}" for i in range(len(before))]}
+    if len(by) == 2:
+        keys["division"] = [f"d{i // 4}" for i in range(len(before))]
+    table = pd.DataFrame({**keys, "n": before})[[*by, "n"]]
+    later = table.assign(n=now)
+    published = sat.suppress(table, by=by)
+    out = sat.suppress(later, by=by, previous=published)
+    assert disclosure_problems(later, out, by, None, before_table=table, before=published) == []
+
+
 def test_suppress_hidden_pair_moved_by_one_person():
     """A (2 -> 3) and C hidden in both periods: A + C is derivable both times, 32 -> 33."""
     before = pd.DataFrame({"unit": ["A", "B", "C"], "n": [2, 40, 30]})
