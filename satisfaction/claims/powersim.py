@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from tqdm.auto import tqdm
 
 from ..errors import InputError, SatisfactionError
 from ..options import check_option
@@ -165,6 +164,8 @@ def power(
             raise InputError("power: a design needs at least 3 quarters for cross-lagged models")
     effects = dict(effects or {})
     tasks = [(i, r) for i in range(len(designs)) for r in range(n_rep)]
+    from tqdm.auto import tqdm  # imported here: tqdm.auto warns at import in a widget-less kernel
+
     bar = tqdm(total=len(tasks), disable=not progress, desc="power replications")
     results: dict[tuple[int, int], dict] = {}
     if client is not None:

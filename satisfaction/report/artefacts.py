@@ -32,6 +32,7 @@ from .tables import (
     ORGANISATION,
     headline,
     heatmap_data,
+    reason_kind,
     trend,
     unit_status,
     unit_summary,
@@ -89,7 +90,7 @@ def _sample_sizes(data: ReportData, quarter: str) -> dict[str, Any]:
 def _suppression_notes(pub: pd.DataFrame, quarter: str) -> dict[str, int]:
     now = pub[(pub["quarter"] == quarter) & pub["suppressed"]]
     cells = now.drop_duplicates(["unit", "source"])
-    reasons = cells["suppression_reason"].str.split(":").str[0]
+    reasons = cells["suppression_reason"].map(reason_kind)
     words = {
         "primary": "unit figures withheld: too few answered",
         "previous": "unit figures withheld: n changed by less than the threshold since last quarter",

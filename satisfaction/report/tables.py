@@ -40,6 +40,7 @@ __all__ = [
     "heatmap_data",
     "unit_summary",
     "unit_status",
+    "reason_kind",
 ]
 
 #: The headline indices, in reading order.
@@ -257,6 +258,26 @@ def trend(pub: pd.DataFrame, unit: str = ORGANISATION) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def reason_kind(reason) -> str:
+    """``"primary"``, ``"previous"`` or ``"complementary"`` from :func:`satisfaction.suppress`'s
+    reason ("below 5", "protects a change since the previous period", "protects another
+    cell"); ``""`` for a shown cell.
+
+    Examples
+    --------
+    >>> reason_kind("protects a change since the previous period")
+    'previous'
+    """
+    text = "" if reason is None or pd.isna(reason) else str(reason)
+    if not text:
+        return ""
+    if text.startswith("below"):
+        return "primary"
+    if "previous period" in text:
+        return "previous"
+    return "complementary"
+
+
 def headline(pub: pd.DataFrame, quarter: str, heads: pd.DataFrame | None = None) -> pd.DataFrame:
     """The organisation's indices this quarter against last, with CI, n and response rate.
 
@@ -280,7 +301,7 @@ def headline(pub: pd.DataFrame, quarter: str, heads: pd.DataFrame | None = None)
         label = LABELS[ix]
         if now is None or pd.isna(now["value"]):
             why = "not enough answers this quarter to report"
-            if now is not None and str(now["suppression_reason"]).startswith("previous"):
+            if now is not None and reason_kind(now["suppression_reason"]) == "previous":
                 why = (
                     "withheld this quarter, because the number of people answering changed "
                     f"by fewer than the anonymity threshold since {prev}, which could single "
