@@ -208,6 +208,22 @@ def _weights(model, est, sig_inv, s_inv, p, b):
     return (np.broadcast_to(np.eye(k), (b, k, k)), np.broadcast_to(np.eye(p), (b, p, p)))
 
 
+def _residual(S, sig, mean, mu, est):
+    """``S - Sigma``, plus ``(m - mu)(m - mu)'`` for ML with a mean structure.
+
+    ML's mean term ``(m - mu)' Sigma^-1 (m - mu)`` depends on Sigma too, so
+    ``dF/dSigma = -0.5 Sigma^-1 (S + d d' - Sigma) Sigma^-1`` with ``d = m - mu``; the
+    extra term vanishes when every observed intercept is free (``mu = m`` at the
+    optimum) but not in growth models and others with constrained intercepts. GLS and
+    ULS weight the means with a matrix that does not depend on Sigma: no extra term.
+    """
+    resid = S - sig
+    if est == "ML" and mu is not None:
+        d = mean - mu
+        resid = resid + d[:, :, None] * d[:, None, :]
+    return resid
+
+
 def _step_batch(model, thetas, S, mean, est, s_inv, exo=None, need_info=True):
     """Gradient numerator ``Delta' W (s - sigma)`` (B, q) and, if asked, the information (B, q, q).
 
@@ -219,7 +235,7 @@ def _step_batch(model, thetas, S, mean, est, s_inv, exo=None, need_info=True):
         return None, _gradient_batch(model, thetas, S, mean, est, s_inv, exo)
     sig, mu, jac, jmu = model.moments_and_jacobian_batch(thetas, exo)
     b, p = sig.shape[0], sig.shape[-1]
-    resid = S - sig
+    resid = _residual(S, sig, mean, mu, est)
     sig_inv = None
     if est == "ML":
         _, sig_inv = _logdet_inv(sig)
@@ -247,7 +263,7 @@ def _step_batch(model, thetas, S, mean, est, s_inv, exo=None, need_info=True):
 def _gradient_batch(model, thetas, S, mean, est, s_inv, exo=None):
     """Gradient numerator ``Delta' W e`` without the Jacobian (see ``Model.gradient_from``)."""
     sig, mu, pieces = model.core_batch(thetas, exo)
-    resid = S - sig
+    resid = _residual(S, sig, mean, mu, est)
     v = None
     if est == "ML":
         _, v = _logdet_inv(sig)
@@ -274,17 +290,42 @@ def _solve(info, grad):
         return out
 
 
+def _inverse(info):
+    """Inverses of (B, q, q) information matrices (pseudo-inverse where singular)."""
+    try:
+        return np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(info, hermitian=True)
+
+
+def _cap(step, thetas, cap=1.0):
+    """Shrink each step so that no parameter moves by more than ``cap * (1 + |theta|)``.
+
+    A near-singular information matrix (flat likelihood: a Heywood case, near-collinear
+    latents) otherwise proposes steps of 1e10 that no number of halvings brings back.
+    """
+    ratio = np.max(np.abs(step) / (1.0 + np.abs(thetas)), axis=1)
+    return step * np.minimum(1.0, cap / np.maximum(ratio, 1e-300))[:, None]
+
+
+#: Levenberg-Marquardt damping factors tried, in turn, when a step finds no decrease
+_DAMPING = (1e-4, 1e-2, 1.0, 1e2)
+
+
 def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scoring=3):
-    """Vectorised minimisation over B samples; returns thetas, converged, iterations, f.
+    """Minimise lavaan's F for B samples at once; returns thetas, converged, iterations, f.
 
-    :func:`batched_fit_ml` uses it for GLS and ULS (ML batches go to
-    :func:`satisfaction.sem.batched.batched_ml`); :func:`_iterate_one` is its
-    single-sample form.
+    One routine for every complete-data estimator and batch size: :func:`fit_ml` is a batch
+    of one; :func:`batched_fit_ml` uses it for GLS and ULS (ML batches go to the
+    closed-form solver :func:`satisfaction.sem.batched.batched_ml`).
 
-    The first ``n_scoring`` iterations are Fisher scoring / Gauss-Newton steps;
-    then BFGS updates of the inverse of that information matrix take over
-    (scoring alone converges only linearly when the model does not fit exactly).
-    Every step is halved until F decreases.
+    The first ``n_scoring`` iterations are Fisher scoring / Gauss-Newton steps; then BFGS
+    updates of the inverse of that information matrix take over (scoring alone converges
+    only linearly when the model does not fit exactly). No parameter moves by more than
+    ``1 + |theta|`` in one step. Every step is halved until F decreases; if 30 halvings
+    find no decrease, Levenberg-Marquardt damped scoring steps ``(I + lambda d I)^-1 g``
+    (``d`` the mean diagonal of the information, ``lambda`` in :data:`_DAMPING`) are
+    tried before the sample is declared stuck (converged only if its gradient vanishes).
     """
     s_inv, logdet_s = _sample_terms(S, est)
     thetas = np.array(thetas, dtype=float, copy=True)
@@ -299,6 +340,40 @@ def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scori
 
     def sub(a, i):
         return None if a is None else a[i]
+
+    def information(ii):
+        info, _ = _step_batch(
+            model, thetas[ii], S[ii], sub(mean, ii), est, sub(s_inv, ii), sub(exo, ii)
+        )
+        return info
+
+    def search(ii, step):
+        """Halve ``step`` until F decreases; returns accepted mask, alpha, new F."""
+        alpha = np.ones(ii.size)
+        new_f = np.full(ii.size, np.inf)
+        pending = np.ones(ii.size, dtype=bool)
+        for _ in range(30):
+            pi = np.flatnonzero(pending)
+            jj = ii[pi]
+            cand = thetas[jj] + alpha[pi, None] * step[pi]
+            fc = _objective_batch(
+                model,
+                cand,
+                S[jj],
+                sub(mean, jj),
+                n,
+                est,
+                sub(s_inv, jj),
+                logdet_s[jj],
+                sub(exo, jj),
+            )
+            ok = fc <= f[jj] + 1e-14 * (1 + np.abs(f[jj]))
+            new_f[pi[ok]] = fc[ok]
+            pending[pi[ok]] = False
+            alpha[pi[~ok]] *= 0.5
+            if not pending.any():
+                break
+        return ~pending, alpha, new_f
 
     for it in range(1, max_iter + 1):
         idx = np.flatnonzero(active)
@@ -316,10 +391,7 @@ def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scori
             need_info=scoring,
         )
         if scoring:
-            try:
-                hinv[idx] = np.linalg.inv(info)
-            except np.linalg.LinAlgError:
-                hinv[idx] = np.linalg.pinv(info)
+            hinv[idx] = _inverse(info)
         else:  # BFGS update of the inverse Hessian with s = step, y = -(g_new - g_old)
             s_ = step_old[idx]
             y_ = grad_old[idx] - grad
@@ -340,44 +412,26 @@ def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scori
                 hinv[idx[ok]] = h
         step = np.einsum("bij,bj->bi", hinv[idx], grad)
         # a direction that does not descend: fall back to scoring
-        bad = np.einsum("bi,bi->b", step, grad) <= 0
+        bad = ~(np.einsum("bi,bi->b", step, grad) > 0)
         if bad.any():
-            if info is None:
-                ib = idx[bad]
-                info = np.zeros((idx.size, q, q))
-                info[bad], _ = _step_batch(
-                    model, thetas[ib], S[ib], sub(mean, ib), est, sub(s_inv, ib), sub(exo, ib)
-                )
-            try:
-                hinv[idx[bad]] = np.linalg.inv(info[bad])
-            except np.linalg.LinAlgError:
-                hinv[idx[bad]] = np.linalg.pinv(info[bad])
-            step[bad] = np.einsum("bij,bj->bi", hinv[idx[bad]], grad[bad])
-        alpha = np.ones(idx.size)
-        new_f = np.full(idx.size, np.inf)
-        pending = np.ones(idx.size, dtype=bool)
-        for _ in range(30):
-            pi = np.flatnonzero(pending)
-            ii = idx[pi]
-            cand = thetas[ii] + alpha[pi, None] * step[pi]
-            fc = _objective_batch(
-                model,
-                cand,
-                S[ii],
-                sub(mean, ii),
-                n,
-                est,
-                sub(s_inv, ii),
-                logdet_s[ii],
-                sub(exo, ii),
-            )
-            ok = fc <= f[ii] + 1e-14 * (1 + np.abs(f[ii]))
-            new_f[pi[ok]] = fc[ok]
-            pending[pi[ok]] = False
-            alpha[pi[~ok]] *= 0.5
-            if not pending.any():
+            ib = idx[bad]
+            hinv[ib] = _inverse(information(ib))
+            step[bad] = np.einsum("bij,bj->bi", hinv[ib], grad[bad])
+        step = _cap(step, thetas[idx])
+        moved, alpha, new_f = search(idx, step)
+        for lam in _DAMPING:  # no decrease: damped scoring steps (Levenberg-Marquardt)
+            if moved.all():
                 break
-        moved = ~pending
+            fail = np.flatnonzero(~moved)
+            ib = idx[fail]
+            info_f = information(ib)
+            d = np.trace(info_f, axis1=1, axis2=2) / q
+            damped = _inverse(info_f + (lam * d)[:, None, None] * np.eye(q))
+            step_f = _cap(np.einsum("bij,bj->bi", damped, grad[fail]), thetas[ib])
+            mv, al, nf = search(ib, step_f)
+            step[fail[mv]], alpha[fail[mv]], new_f[fail[mv]] = step_f[mv], al[mv], nf[mv]
+            hinv[ib[mv]] = damped[mv]
+            moved[fail[mv]] = True
         upd = idx[moved]
         applied = alpha[:, None] * step
         thetas[upd] = thetas[upd] + applied[moved]
@@ -390,73 +444,11 @@ def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scori
         done = moved & small & (it > 1)
         f[upd] = new_f[moved]
         done |= gnorm < 1e-13
-        stuck = pending  # no decrease even with a tiny step: at the minimum or lost
+        stuck = ~moved  # no decrease even with a tiny damped step: at the minimum or lost
         converged[idx[done]] = True
         converged[idx[stuck & ~done]] = gnorm[stuck & ~done] < 1e-7
         active[idx[done | stuck]] = False
     return thetas, converged, iters, f
-
-
-def _iterate_one(model, theta, S, mean, n, est, *, tol, max_iter, n_scoring=3):
-    """:func:`_iterate` for one sample, with scalar bookkeeping (much less overhead)."""
-    S_b = S[None]
-    mean_b = None if mean is None else mean[None]
-    s_inv, logdet_s = _sample_terms(S_b, est)
-    theta = np.array(theta, dtype=float, copy=True)
-
-    def obj(t):
-        return _objective_batch(model, t[None], S_b, mean_b, n, est, s_inv, logdet_s)[0]
-
-    def inv(a):
-        try:
-            return np.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            return np.linalg.pinv(a)
-
-    f = obj(theta)
-    if not np.isfinite(f):
-        return theta, False, 0, f
-    hinv = s_old = g_old = None
-    for it in range(1, max_iter + 1):
-        scoring = it <= n_scoring
-        info, grad = _step_batch(model, theta[None], S_b, mean_b, est, s_inv, need_info=scoring)
-        grad = grad[0]
-        if scoring:
-            hinv = inv(info[0])
-        elif s_old is not None:
-            y = g_old - grad
-            sy = float(s_old @ y)
-            if sy > 1e-12 * np.linalg.norm(s_old) * np.linalg.norm(y):
-                hy = hinv @ y
-                rho = 1.0 / sy
-                hinv = (
-                    hinv
-                    - rho * (np.outer(hy, s_old) + np.outer(s_old, hy))
-                    + (rho + rho * rho * float(y @ hy)) * np.outer(s_old, s_old)
-                )
-        step = hinv @ grad
-        if float(step @ grad) <= 0:
-            info, _ = _step_batch(model, theta[None], S_b, mean_b, est, s_inv)
-            hinv = inv(info[0])
-            step = hinv @ grad
-        gnorm = float(np.max(np.abs(grad)))
-        alpha, fc = 1.0, np.inf
-        for _ in range(30):
-            fc = obj(theta + alpha * step)
-            if fc <= f + 1e-14 * (1 + abs(f)):
-                break
-            alpha *= 0.5
-        else:  # no decrease even with a tiny step: at the minimum, or lost
-            return theta, gnorm < 1e-7, it, f
-        s_old = alpha * step
-        g_old = grad
-        theta = theta + s_old
-        f = fc
-        if it > 1 and np.max(np.abs(step)) < tol * (1.0 + np.max(np.abs(theta))):
-            return theta, True, it, f
-        if gnorm < 1e-13:
-            return theta, True, it, f
-    return theta, False, max_iter, f
 
 
 def fit_ml(
@@ -520,13 +512,19 @@ def fit_ml(
         f = objective(model, theta, S, n, mean, estimator=est)
         return Estimation(theta, True, 0, f, "no free parameters")
     mean_b = None if mean is None or not model.meanstructure else np.asarray(mean, float)[None]
-    mean_1 = None if mean_b is None else mean_b[0]
-    th, conv, it, f = _iterate_one(model, theta, S, mean_1, n, est, tol=tol, max_iter=max_iter)
+
+    def run(start):
+        th, conv, it, f = _iterate(
+            model, start[None], S[None], mean_b, n, est, tol=tol, max_iter=max_iter
+        )
+        return th[0], bool(conv[0]), int(it[0]), float(f[0])
+
+    th, conv, it, f = run(theta)
     if conv:
         return Estimation(th, True, int(it), float(f), "converged")
     # fallback: quasi-Newton from the best point so far, then polish
-    x = _quasi_newton(model, th if np.isfinite(f) else theta, S, mean, n, est)
-    th2, conv2, it2, f2 = _iterate_one(model, x, S, mean_1, n, est, tol=tol, max_iter=max_iter)
+    x = _quasi_newton(model, th if np.isfinite(f) else theta, S, mean_b, n, est)
+    th2, conv2, it2, f2 = run(x)
     msg = (
         "converged"
         if conv2
@@ -535,18 +533,18 @@ def fit_ml(
     return Estimation(th2, bool(conv2), int(it + it2), float(f2), msg)
 
 
-def _quasi_newton(model, theta, S, mean, n, est):
+def _quasi_newton(model, theta, S, mean_b, n, est):
+    """scipy's L-BFGS-B with the analytic gradient, from ``theta`` (the fallback of fit_ml)."""
     from scipy.optimize import minimize
 
     S_b = S[None]
-    mean_b = None if mean is None or not model.meanstructure else np.asarray(mean, float)[None]
     s_inv, logdet_s = _sample_terms(S_b, est)
 
     def fun(x):
         f = _objective_batch(model, x[None], S_b, mean_b, n, est, s_inv, logdet_s)[0]
         if not np.isfinite(f):
             return 1e10, np.zeros_like(x)
-        _, grad = _step_batch(model, x[None], S_b, mean_b, est, s_inv)
+        grad = _gradient_batch(model, x[None], S_b, mean_b, est, s_inv)
         return f, -grad[0] if est == "ML" else -grad[0] * (n - 1) / n
 
     res = minimize(
@@ -554,7 +552,7 @@ def _quasi_newton(model, theta, S, mean, n, est):
         theta,
         jac=True,
         method="L-BFGS-B",
-        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
+        options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-10},
     )
     return res.x
 
