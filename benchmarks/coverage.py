@@ -33,8 +33,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from satisfaction.sem.batched import batched_ml, chol_inverse, expected_information_batch
-from satisfaction.sem.estimators import fit_ml
+from satisfaction.sem.batched import batched_ml, chol_inverse
+from satisfaction.sem.estimators import expected_information, fit_ml
 from satisfaction.sem.model import Model
 from satisfaction.sem.montecarlo import evaluate_definitions
 
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     if args.estimator == "ML":
         theta0 = fit_ml(model, S[0], n).theta
         thetas, conv, iters = batched_ml(model, S, None, theta0, None, tol=1e-9)
-        _, inv_info, ok = chol_inverse(expected_information_batch(model, thetas))
+        _, inv_info, ok = chol_inverse(expected_information(model, thetas))
         vcov = inv_info / n  # lavaan: expected information, divisor N for ML
     else:
         from satisfaction.sem.ordinal import fit_dwls

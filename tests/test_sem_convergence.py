@@ -51,9 +51,7 @@ def _load(case: str) -> tuple[dict, pd.DataFrame]:
 def _fit(ref: dict, data: pd.DataFrame):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = fit_sem(
-            ref["syntax"], data, std_lv=ref["std_lv"], meanstructure=ref["meanstructure"]
-        )
+        res = fit_sem(ref["syntax"], data, std_lv=ref["std_lv"], meanstructure=ref["meanstructure"])
     return res, [w.category for w in caught]
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RamGradient", "batched_ml", "chol_inverse", "expected_information_batch"]
+__all__ = ["RamGradient", "batched_ml", "chol_inverse"]
 
 
 def chol_inverse(sig: np.ndarray):
@@ -400,43 +400,3 @@ def batched_ml(model, S, means, theta0, exo, *, tol=1e-7, max_iter=200, n_scorin
     if idx.size:
         thetas[idx] = th
     return thetas, conv, iters
-
-
-def expected_information_batch(model, thetas, exo=None) -> np.ndarray:
-    """ML expected information per observation (B, q, q) at B parameter vectors.
-
-    Parameters
-    ----------
-    model : satisfaction.sem.model.Model
-    thetas : ndarray (B, q)
-    exo : ndarray (B, n_exo), optional
-        Per-vector fixed.x values (models with fixed.x covariates).
-
-    Returns
-    -------
-    ndarray (B, q, q)
-        ``Delta' W Delta`` with ``W = 0.5 D'(Sigma^-1 x Sigma^-1) D`` (plus
-        ``Delta_mu' Sigma^-1 Delta_mu`` with a mean structure), the batched counterpart of
-        :func:`satisfaction.sem.estimators.expected_information`; its inverse divided by N
-        is lavaan's default covariance matrix of ML estimates.
-
-    Examples
-    --------
-    >>> from satisfaction.sem.model import Model
-    >>> from satisfaction.sem.estimators import expected_information, fit_ml
-    >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
-    >>> S = np.array([[1.0, .5, .4], [.5, 1.0, .3], [.4, .3, 1.0]])
-    >>> theta = fit_ml(m, S, 100).theta
-    >>> info = expected_information_batch(m, theta[None])
-    >>> bool(np.allclose(info[0], expected_information(m, theta)))
-    True
-    """
-    thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
-    exo = None if exo is None else np.asarray(exo, dtype=float)
-    rg = RamGradient(model, None if exo is None else exo[0])
-    S = np.broadcast_to(
-        np.eye(len(model.observed)), (thetas.shape[0],) + (len(model.observed),) * 2
-    )
-    means = np.zeros((thetas.shape[0], len(model.observed))) if model.meanstructure else None
-    rg.evaluate(thetas, S, means, exo, want_grad=False)
-    return rg.information()

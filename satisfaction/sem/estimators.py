@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SEMError
-from .batched import batched_ml
+from .batched import RamGradient, batched_ml
 from .model import Model, vech, vech_indices
 
 __all__ = [
@@ -490,7 +490,7 @@ def fit_ml(
     -----
     Fisher scoring (ML) or Gauss-Newton (GLS, ULS) with step halving; see the
     module docstring for the fit functions. If scoring stalls, a quasi-Newton
-    run (scipy L-BFGS-B with the analytic gradient) takes over and scoring
+    run (scipy's BFGS with the analytic gradient) takes over and scoring
     polishes its result.
 
     Examples
@@ -551,8 +551,8 @@ def _quasi_newton(model, theta, S, mean_b, n, est):
         fun,
         theta,
         jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-10},
+        method="BFGS",
+        options={"maxiter": 1000, "gtol": 1e-10},
     )
     return res.x
 
@@ -639,14 +639,16 @@ def batched_fit_ml(
 
 
 def expected_information(
-    model: Model, theta, *, estimator: str = "ML", W=None, S=None
+    model: Model, theta, *, estimator: str = "ML", W=None, S=None, exo=None
 ) -> np.ndarray:
-    """Expected information per observation, ``Delta' W Delta`` (q, q).
+    """Expected information per observation, ``Delta' W Delta``, at one or B parameter vectors.
 
     Parameters
     ----------
     model : Model
-    theta : ndarray (q,)
+    theta : ndarray (q,) or (B, q)
+        One parameter vector, or B of them (ML only: bootstrap resamples, simulation
+        replications).
     estimator : {"ML", "GLS", "ULS"}
         ML: ``W = 0.5 D'(Sigma^-1 x Sigma^-1) D`` at the model Sigma (plus
         ``Sigma^-1`` for the means); GLS: the same at ``S`` (pass ``S``);
@@ -656,24 +658,42 @@ def expected_information(
         overrides the estimator's.
     S : ndarray (p, p), optional
         Sample covariance (GLS only).
+    exo : ndarray (B, n_exo), optional
+        Per-vector fixed.x values with B parameter vectors (models with fixed.x
+        covariates whose sample values differ between the B samples).
 
     Returns
     -------
-    ndarray (q, q)
-        Its inverse divided by N is the covariance matrix of the estimates.
+    ndarray (q, q), or (B, q, q) for B parameter vectors
+        Its inverse divided by N is the covariance matrix of the estimates (lavaan's
+        default for complete-data ML).
+
+    Notes
+    -----
+    ML is computed in closed form from the RAM matrices for all B vectors at once
+    (:meth:`satisfaction.sem.batched.RamGradient.information`); GLS, ULS and a given
+    ``W`` through the Jacobian of the implied moments.
 
     Examples
     --------
     >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
     >>> S = np.array([[1.0, .5, .4], [.5, 1.0, .3], [.4, .3, 1.0]])
-    >>> expected_information(m, fit_ml(m, S, 100).theta).shape
-    (6, 6)
+    >>> theta = fit_ml(m, S, 100).theta
+    >>> expected_information(m, theta).shape, expected_information(m, np.stack([theta] * 4)).shape
+    ((6, 6), (4, 6, 6))
+    >>> w = 0.5 * dup_weight(np.linalg.inv(m.implied(theta)[0]))  # ML's W, via the Jacobian
+    >>> bool(np.allclose(expected_information(m, theta), expected_information(m, theta, W=w)))
+    True
     """
     est = _check_estimator(estimator)
     theta = np.asarray(theta, float)
-    sig, mu = model.implied(theta)
+    if theta.ndim == 2:
+        if est != "ML" or W is not None:
+            raise SEMError("the information at several parameter vectors is for ML only")
+        return _ml_information(model, theta, exo)
+    if est == "ML" and W is None:
+        return _ml_information(model, theta[None], None if exo is None else exo[:1])[0]
     jac, jmu = model.jacobian(theta)
-    p = sig.shape[0]
     if W is not None:
         W = np.asarray(W, float)
         k = jac.shape[0]
@@ -684,18 +704,25 @@ def expected_information(
                 f"{full.shape[0]}) (vech(Sigma) of length {k}, then the means)"
             )
         return full.T @ W @ full
+    p = len(model.observed)
     if est == "GLS":
         if S is None:
             raise SEMError("GLS information needs the sample covariance S")
-        base = np.linalg.inv(np.asarray(S, float))
-    elif est == "ML":
-        base = np.linalg.inv(sig)
+        base = np.linalg.inv(np.asarray(S, float))[None]
     else:
         base = None
-    w, wmu = _weights(
-        model, est, None if base is None else base[None], None if base is None else base[None], p, 1
-    )
+    w, wmu = _weights(model, est, base, base, p, 1)
     info = jac.T @ w[0] @ jac
     if jmu is not None:
         info = info + jmu.T @ wmu[0] @ jmu
     return info
+
+
+def _ml_information(model, thetas, exo):
+    """ML expected information (B, q, q) in closed form (see :class:`RamGradient`)."""
+    rg = RamGradient(model, None if exo is None else np.asarray(exo, float)[0])
+    p = len(model.observed)
+    S = np.broadcast_to(np.eye(p), (thetas.shape[0], p, p))
+    means = np.zeros((thetas.shape[0], p)) if model.meanstructure else None
+    rg.evaluate(thetas, S, means, exo, want_grad=False)
+    return rg.information()
