@@ -217,12 +217,15 @@ class RamGradient:
             self._ident = self._owner.shape[0] == self._owner.shape[1] and np.array_equal(
                 self._owner, np.eye(self._owner.shape[0])
             )
-        xi, yi = self._xi, self._yi
-        kx = kz[:, xi, :]
-        ky = kz[:, yi, :]
-        kxx = kx[:, :, xi]
-        kyy = ky[:, :, yi]
-        kyx = ky[:, :, xi]
+        if not hasattr(self, "_flat"):  # flat positions of the K_xx, K_yy, K_yx blocks
+            w2 = 2 * nv
+            xi, yi = self._xi, self._yi
+            self._flat = tuple(
+                (r[:, None] * w2 + c[None, :]).ravel() for r, c in ((xi, xi), (yi, yi), (yi, xi))
+            )
+        b, t = kz.shape[0], self._xi.size
+        flat = kz.reshape(b, -1)
+        kxx, kyy, kyx = (np.take(flat, f, axis=1).reshape(b, t, t) for f in self._flat)
         it = (kyx * np.swapaxes(kyx, 1, 2) + kxx * kyy) * self._cc[None]
         info = it if self._ident else self._owner.T[None] @ it @ self._owner[None]
         if self.model.meanstructure:
