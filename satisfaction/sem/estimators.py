@@ -16,10 +16,15 @@ at the current Sigma; GLS: the same at S; ULS: the identity), so one update,
 is Fisher scoring for ML and Gauss-Newton for GLS/ULS (``Delta`` is the
 Jacobian of vech(Sigma); the mean part adds ``Delta_mu' W_mu Delta_mu``). The
 step length ``alpha`` is halved until F decreases and Sigma stays positive
-definite. :func:`batched_fit_ml` fits B samples at once (numpy batched linear
-algebra), which is what makes the bootstrap fast: ML by the closed-form batched
-scoring / L-BFGS solver of :mod:`satisfaction.sem.batched`, GLS and ULS by the
-iteration above vectorised over the batch.
+definite; after the first scoring steps, quasi-Newton (BFGS) updates of the inverse
+information take over. One routine (``_iterate``) does this for B samples at once: a
+single fit (:func:`fit_ml`) is a batch of one, :func:`batched_fit_ml` (bootstrap
+resamples, simulation replications) a batch of B, which is what makes the bootstrap
+fast. ML is evaluated in closed form from the RAM matrices
+(:class:`satisfaction.sem.batched.RamGradient`), GLS and ULS through the Jacobian of the
+implied moments; :func:`expected_information` is the one expected information of all
+three. If the iteration stalls, scipy's BFGS takes over from the best point and the
+iteration polishes its result.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SEMError
-from .batched import RamGradient, batched_ml
+from .batched import RamGradient, chol_inverse
 from .model import Model, vech, vech_indices
 
 __all__ = [
@@ -291,11 +296,14 @@ def _solve(info, grad):
 
 
 def _inverse(info):
-    """Inverses of (B, q, q) information matrices (pseudo-inverse where singular)."""
+    """Inverses of (B, q, q) information matrices (pseudo-inverse where not positive definite)."""
     try:
-        return np.linalg.inv(info)
-    except np.linalg.LinAlgError:
+        _, inv, ok = chol_inverse(info)
+    except np.linalg.LinAlgError:  # numerically semi-definite: eigenvalues of order 1e-17
         return np.linalg.pinv(info, hermitian=True)
+    if not ok.all():
+        inv[~ok] = np.linalg.pinv(info[~ok], hermitian=True)
+    return inv
 
 
 def _cap(step, thetas, cap=1.0):
@@ -312,143 +320,224 @@ def _cap(step, thetas, cap=1.0):
 _DAMPING = (1e-4, 1e-2, 1.0, 1e2)
 
 
-def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scoring=3):
-    """Minimise lavaan's F for B samples at once; returns thetas, converged, iterations, f.
+class _Criterion:
+    """lavaan's F, its gradient and expected information for B samples of one estimator.
 
-    One routine for every complete-data estimator and batch size: :func:`fit_ml` is a batch
-    of one; :func:`batched_fit_ml` uses it for GLS and ULS (ML batches go to the
-    closed-form solver :func:`satisfaction.sem.batched.batched_ml`).
-
-    The first ``n_scoring`` iterations are Fisher scoring / Gauss-Newton steps; then BFGS
-    updates of the inverse of that information matrix take over (scoring alone converges
-    only linearly when the model does not fit exactly). No parameter moves by more than
-    ``1 + |theta|`` in one step. Every step is halved until F decreases; if 30 halvings
-    find no decrease, Levenberg-Marquardt damped scoring steps ``(I + lambda d I)^-1 g``
-    (``d`` the mean diagonal of the information, ``lambda`` in :data:`_DAMPING`) are
-    tried before the sample is declared stuck (converged only if its gradient vanishes).
+    ML is evaluated in closed form from the RAM matrices
+    (:class:`satisfaction.sem.batched.RamGradient`: F and its gradient in one pass, the
+    information from the same pieces); GLS and ULS through the Jacobian of the implied
+    moments (:func:`_step_batch`). ``grad`` is always ``-dF/dtheta`` (the scoring numerator
+    ``Delta' W (s - sigma)``).
     """
-    s_inv, logdet_s = _sample_terms(S, est)
-    thetas = np.array(thetas, dtype=float, copy=True)
-    b, q = thetas.shape
-    f = _objective_batch(model, thetas, S, mean, n, est, s_inv, logdet_s, exo)
-    active = np.isfinite(f)
-    converged = np.zeros(b, dtype=bool)
-    iters = np.zeros(b, dtype=int)
-    hinv = np.zeros((b, q, q))
-    grad_old = np.zeros((b, q))
-    step_old = np.zeros((b, q))
 
-    def sub(a, i):
+    def __init__(self, model, S, mean, n, est, exo):
+        self.model, self.S, self.mean, self.n, self.est, self.exo = model, S, mean, n, est, exo
+        self.s_inv, self.logdet_s = _sample_terms(S, est)
+        self.rg = None
+        if est == "ML":
+            self.rg = RamGradient(model, None if exo is None else exo[0])
+            self.const = 0.5 * (self.logdet_s + S.shape[-1])
+
+    @staticmethod
+    def _sub(a, i):
         return None if a is None else a[i]
 
-    def information(ii):
-        info, _ = _step_batch(
-            model, thetas[ii], S[ii], sub(mean, ii), est, sub(s_inv, ii), sub(exo, ii)
-        )
-        return info
+    def value(self, thetas, ii, with_grad=False):
+        """F (B,) at ``thetas`` for samples ``ii`` (inf where invalid), and -dF/dtheta (ML)."""
+        sub = self._sub
+        if self.rg is None:
+            f = _objective_batch(
+                self.model, thetas, self.S[ii], sub(self.mean, ii), self.n, self.est,
+                sub(self.s_inv, ii), self.logdet_s[ii], sub(self.exo, ii),
+            )  # fmt: skip
+            return f, None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f, g = self.rg.evaluate(
+                thetas, self.S[ii], sub(self.mean, ii), sub(self.exo, ii), want_grad=with_grad
+            )
+        f = f - self.const[ii]
+        f = np.where(np.isfinite(f), f, np.inf)
+        return f, (None if g is None else -g)
 
-    def search(ii, step):
-        """Halve ``step`` until F decreases; returns accepted mask, alpha, new F."""
+    def step(self, thetas, ii, need_info=True):
+        """(information (B, q, q) or None, -dF/dtheta (B, q)) at ``thetas``."""
+        if self.rg is None:
+            sub = self._sub
+            return _step_batch(
+                self.model, thetas, self.S[ii], sub(self.mean, ii), self.est,
+                sub(self.s_inv, ii), sub(self.exo, ii), need_info=need_info,
+            )  # fmt: skip
+        _, grad = self.value(thetas, ii, with_grad=True)
+        return (self.rg.information() if need_info else None), grad
+
+    def information(self, thetas, ii):
+        """Expected information (B, q, q) at ``thetas``."""
+        if self.rg is None:
+            return self.step(thetas, ii)[0]
+        self.value(thetas, ii)
+        return self.rg.information()
+
+
+def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scoring=3, memory=None):
+    """Minimise lavaan's F for B samples at once; returns thetas, converged, iterations, f.
+
+    The one optimiser of the complete-data estimators, for any batch size: :func:`fit_ml`
+    is a batch of one, :func:`batched_fit_ml` (bootstrap resamples, simulation
+    replications) a batch of B; :class:`_Criterion` supplies F, gradient and information.
+
+    The first ``n_scoring`` iterations are Fisher scoring / Gauss-Newton steps (at a common
+    start the first information is computed once and shared by the batch, for ML and ULS
+    where it does not depend on the sample). Then quasi-Newton steps take over (scoring
+    alone converges only linearly when the model does not fit exactly): limited-memory BFGS
+    (two-loop recursion, ``memory`` pairs; all of them by default, which is BFGS itself)
+    whose initial matrix is the inverse of the last information. No parameter moves by more
+    than ``1 + |theta|`` in one step. Every step is halved until F decreases; if 30 halvings
+    find no decrease, Levenberg-Marquardt damped scoring steps ``(I + lambda d I)^-1 g``
+    (``d`` the mean diagonal of the information, ``lambda`` in :data:`_DAMPING`) are tried
+    before the sample is declared stuck (converged only if its gradient vanishes).
+    Converged samples leave the batch.
+    """
+    crit = _Criterion(model, S, mean, n, est, exo)
+    out = np.array(thetas, dtype=float, copy=True)
+    b, q = out.shape
+    memory = max_iter if memory is None else memory
+    converged = np.zeros(b, dtype=bool)
+    iters = np.zeros(b, dtype=int)
+    f_out = np.full(b, np.inf)
+    shared = b > 1 and est in ("ML", "ULS") and exo is None and bool(np.all(out == out[:1]))
+    idx = np.arange(b)
+    f, grad = crit.value(out, idx, with_grad=True)
+    f_out[:] = f
+    keep = np.isfinite(f)
+    idx, th = idx[keep], out[keep]
+    f = f[keep]
+    grad = None if grad is None else grad[keep]
+    hbase = None  # (B, q, q) per-sample initial inverse Hessian, or None: the shared one
+    h_shared = None
+    hist_s: list[np.ndarray] = []
+    hist_y: list[np.ndarray] = []
+    hist_r: list[np.ndarray] = []
+
+    def base_apply(vec):
+        if hbase is None:
+            return vec @ h_shared.T
+        return np.einsum("bij,bj->bi", hbase, vec)
+
+    def search(ii, th_ii, f_ii, step):
+        """Halve ``step`` until F decreases; returns accepted mask, alpha, new F, new grad."""
         alpha = np.ones(ii.size)
         new_f = np.full(ii.size, np.inf)
+        new_g = np.full((ii.size, q), np.nan)
         pending = np.ones(ii.size, dtype=bool)
-        for _ in range(30):
+        for k in range(30):  # the gradient comes with F at the full step (ML), else later
             pi = np.flatnonzero(pending)
-            jj = ii[pi]
-            cand = thetas[jj] + alpha[pi, None] * step[pi]
-            fc = _objective_batch(
-                model,
-                cand,
-                S[jj],
-                sub(mean, jj),
-                n,
-                est,
-                sub(s_inv, jj),
-                logdet_s[jj],
-                sub(exo, jj),
-            )
-            ok = fc <= f[jj] + 1e-14 * (1 + np.abs(f[jj]))
+            if k == 0:
+                fc, gc = crit.value(th_ii + step, ii, with_grad=True)
+            else:
+                fc, gc = crit.value(th_ii[pi] + alpha[pi, None] * step[pi], ii[pi])
+            ok = fc <= f_ii[pi] + 1e-14 * (1 + np.abs(f_ii[pi]))
             new_f[pi[ok]] = fc[ok]
+            if gc is not None:
+                new_g[pi[ok]] = gc[ok]
             pending[pi[ok]] = False
             alpha[pi[~ok]] *= 0.5
             if not pending.any():
                 break
-        return ~pending, alpha, new_f
+        return ~pending, alpha, new_f, new_g
 
     for it in range(1, max_iter + 1):
-        idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        scoring = it <= n_scoring
-        info, grad = _step_batch(
-            model,
-            thetas[idx],
-            S[idx],
-            sub(mean, idx),
-            est,
-            sub(s_inv, idx),
-            sub(exo, idx),
-            need_info=scoring,
-        )
-        if scoring:
-            hinv[idx] = _inverse(info)
-        else:  # BFGS update of the inverse Hessian with s = step, y = -(g_new - g_old)
-            s_ = step_old[idx]
-            y_ = grad_old[idx] - grad
-            sy = np.einsum("bq,bq->b", s_, y_)
-            ok = sy > 1e-12 * np.linalg.norm(s_, axis=1) * np.linalg.norm(y_, axis=1)
-            if ok.any():
-                h = hinv[idx[ok]]
-                rho = 1.0 / sy[ok]
-                hy = np.einsum("bij,bj->bi", h, y_[ok])
-                yhy = np.einsum("bi,bi->b", y_[ok], hy)
-                so = s_[ok]
-                h = (
-                    h
-                    - rho[:, None, None]
-                    * (hy[:, :, None] * so[:, None, :] + so[:, :, None] * hy[:, None, :])
-                    + (rho + rho**2 * yhy)[:, None, None] * so[:, :, None] * so[:, None, :]
-                )
-                hinv[idx[ok]] = h
-        step = np.einsum("bij,bj->bi", hinv[idx], grad)
-        # a direction that does not descend: fall back to scoring
+        nb = idx.size
+        if grad is None:
+            _, grad = crit.step(th, idx, need_info=False)
+        if it <= n_scoring:
+            if it == 1 and shared:
+                h_shared = _inverse(crit.information(th[:1], idx[:1]))[0]
+                hbase = None
+            else:
+                hbase = _inverse(crit.information(th, idx))
+            hist_s, hist_y, hist_r = [], [], []
+        # two-loop recursion: step = H grad (grad = -dF/dtheta)
+        qv = grad.copy()
+        alphas = []
+        for sv, yv, rv in zip(reversed(hist_s), reversed(hist_y), reversed(hist_r), strict=True):
+            a_ = rv * np.einsum("bi,bi->b", sv, qv)
+            qv -= a_[:, None] * yv
+            alphas.append(a_)
+        step = base_apply(qv)
+        for (sv, yv, rv), a_ in zip(
+            zip(hist_s, hist_y, hist_r, strict=True), reversed(alphas), strict=True
+        ):
+            beta = rv * np.einsum("bi,bi->b", yv, step)
+            step += sv * (a_ - beta)[:, None]
         bad = ~(np.einsum("bi,bi->b", step, grad) > 0)
-        if bad.any():
-            ib = idx[bad]
-            hinv[ib] = _inverse(information(ib))
-            step[bad] = np.einsum("bij,bj->bi", hinv[ib], grad[bad])
-        step = _cap(step, thetas[idx])
-        moved, alpha, new_f = search(idx, step)
+        if bad.any():  # not a descent direction: a scoring step at the current point
+            if hbase is None:
+                hbase = np.broadcast_to(h_shared, (nb, q, q)).copy()
+            hbase[bad] = _inverse(crit.information(th[bad], idx[bad]))
+            step[bad] = np.einsum("bij,bj->bi", hbase[bad], grad[bad])
+            for rv in hist_r:
+                rv[bad] = 0.0
+        step = _cap(step, th)
+        moved, alpha, new_f, new_g = search(idx, th, f, step)
         for lam in _DAMPING:  # no decrease: damped scoring steps (Levenberg-Marquardt)
             if moved.all():
                 break
             fail = np.flatnonzero(~moved)
-            ib = idx[fail]
-            info_f = information(ib)
+            info_f = crit.information(th[fail], idx[fail])
             d = np.trace(info_f, axis1=1, axis2=2) / q
             damped = _inverse(info_f + (lam * d)[:, None, None] * np.eye(q))
-            step_f = _cap(np.einsum("bij,bj->bi", damped, grad[fail]), thetas[ib])
-            mv, al, nf = search(ib, step_f)
-            step[fail[mv]], alpha[fail[mv]], new_f[fail[mv]] = step_f[mv], al[mv], nf[mv]
-            hinv[ib[mv]] = damped[mv]
-            moved[fail[mv]] = True
-        upd = idx[moved]
-        applied = alpha[:, None] * step
-        thetas[upd] = thetas[upd] + applied[moved]
-        step_old[idx] = np.where(moved[:, None], applied, 0.0)
-        grad_old[idx] = grad
+            step_f = _cap(np.einsum("bij,bj->bi", damped, grad[fail]), th[fail])
+            mv, al, nf, ng = search(idx[fail], th[fail], f[fail], step_f)
+            sel = fail[mv]
+            step[sel], alpha[sel], new_f[sel], new_g[sel] = step_f[mv], al[mv], nf[mv], ng[mv]
+            if hbase is None:
+                hbase = np.broadcast_to(h_shared, (nb, q, q)).copy()
+            hbase[sel] = damped[mv]
+            for rv in hist_r:
+                rv[sel] = 0.0
+            moved[sel] = True
+        s_vec = np.where(moved[:, None], alpha[:, None] * step, 0.0)
+        th = th + s_vec
+        f = np.where(moved, new_f, f)
+        missing = moved & ~np.isfinite(new_g).all(axis=1)
+        if missing.any():  # the gradient where a halved step (or GLS/ULS) was accepted
+            _, new_g[missing] = crit.step(th[missing], idx[missing], need_info=False)
+        g_next = np.where(moved[:, None], new_g, grad)
+        y_vec = np.where(moved[:, None], grad - g_next, 0.0)
+        sy = np.einsum("bi,bi->b", s_vec, y_vec)
+        ok_pair = (
+            moved
+            & (sy > 1e-12 * np.linalg.norm(s_vec, axis=1) * np.linalg.norm(y_vec, axis=1))
+            & (sy > 0)
+        )
+        hist_s.append(s_vec)
+        hist_y.append(y_vec)
+        hist_r.append(np.where(ok_pair, 1.0 / np.where(ok_pair, sy, 1.0), 0.0))
+        if len(hist_s) > memory:
+            hist_s.pop(0), hist_y.pop(0), hist_r.pop(0)
         iters[idx] = it
         change = np.max(np.abs(step), axis=1)
-        small = change < tol * (1.0 + np.max(np.abs(thetas[idx]), axis=1))
+        small = change < tol * (1.0 + np.max(np.abs(th), axis=1))
         gnorm = np.max(np.abs(grad), axis=1)
-        done = moved & small & (it > 1)
-        f[upd] = new_f[moved]
-        done |= gnorm < 1e-13
+        done = (moved & small & (it > 1)) | (gnorm < 1e-13)
         stuck = ~moved  # no decrease even with a tiny damped step: at the minimum or lost
         converged[idx[done]] = True
         converged[idx[stuck & ~done]] = gnorm[stuck & ~done] < 1e-7
-        active[idx[done | stuck]] = False
-    return thetas, converged, iters, f
+        finished = done | stuck
+        out[idx] = th
+        f_out[idx] = f
+        grad = g_next
+        if finished.any():
+            keep = ~finished
+            idx, th, f, grad = idx[keep], th[keep], f[keep], grad[keep]
+            if hbase is not None:
+                hbase = hbase[keep]
+            hist_s = [h[keep] for h in hist_s]
+            hist_y = [h[keep] for h in hist_y]
+            hist_r = [h[keep] for h in hist_r]
+    return out, converged, iters, f_out
 
 
 def fit_ml(
@@ -594,10 +683,10 @@ def batched_fit_ml(
 
     Notes
     -----
-    ML: :func:`satisfaction.sem.batched.batched_ml` (one Fisher-scoring step with the
-    information at the start, one with each sample's own information, then L-BFGS, with
-    the gradient and information in closed form for all B at once). GLS and ULS:
-    Gauss-Newton steps, then BFGS updates, vectorised over the batch. Converged samples
+    The optimiser of :func:`fit_ml` for B samples at once (it is one routine): Fisher
+    scoring with the information at the shared start, a second step with each sample's own
+    information, then limited-memory BFGS (10 pairs) from that metric, with step halving;
+    ML in closed form (:class:`satisfaction.sem.batched.RamGradient`). Converged samples
     leave the batch; convergence means the largest step is below ``tol * (1 + max|theta|)``.
 
     Examples
@@ -629,11 +718,18 @@ def batched_fit_ml(
         exo = np.stack(
             [model.exo_values(S_batch[i], None if mean_b is None else mean_b[i]) for i in range(b)]
         )
-    if est == "ML":
-        th, conv, _ = batched_ml(model, S_batch, mean_b, theta0, exo, tol=tol, max_iter=max_iter)
-        return th, conv
     th, conv, _, _ = _iterate(
-        model, thetas, S_batch, mean_b, n, est, tol=tol, max_iter=max_iter, exo=exo
+        model,
+        thetas,
+        S_batch,
+        mean_b,
+        n,
+        est,
+        tol=tol,
+        max_iter=max_iter,
+        exo=exo,
+        n_scoring=2,
+        memory=10,
     )
     return th, conv
 
