@@ -641,7 +641,7 @@ def _quasi_newton(model, theta, S, mean_b, n, est):
         theta,
         jac=True,
         method="BFGS",
-        options={"maxiter": 1000, "gtol": 1e-10},
+        options={"maxiter": 300, "gtol": 1e-10},
     )
     return res.x
 
