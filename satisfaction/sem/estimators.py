@@ -332,8 +332,15 @@ class _Criterion:
 
     def __init__(self, model, S, mean, n, est, exo):
         self.model, self.S, self.mean, self.n, self.est, self.exo = model, S, mean, n, est, exo
-        self.s_inv, self.logdet_s = _sample_terms(S, est)
         self.rg = None
+        if est == "ML":  # only log|S| is needed (the constant of F)
+            try:
+                diag = np.diagonal(np.linalg.cholesky(S), axis1=-2, axis2=-1)
+                self.s_inv, self.logdet_s = None, 2.0 * np.log(diag).sum(-1)
+            except np.linalg.LinAlgError:
+                self.s_inv, self.logdet_s = _sample_terms(S, est)  # raises the SEMError
+        else:
+            self.s_inv, self.logdet_s = _sample_terms(S, est)
         if est == "ML":
             self.rg = RamGradient(model, None if exo is None else exo[0])
             self.const = 0.5 * (self.logdet_s + S.shape[-1])
