@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     print(
         f"\ntimes: simulate {t_sim:.1f} s, fit all {args.reps} replications "
         f"({'batched' if args.estimator == 'ML' else 'one by one'}) {t_fit:.2f} s, "
-        f"Monte Carlo intervals {t_mc:.2f} s; mean iterations {np.nanmean(iters[good]):.1f}"
+        f"Monte Carlo intervals {t_mc:.2f} s"
+        + ("" if np.isnan(iters).all() else f"; mean iterations {np.nanmean(iters[good]):.1f}")
     )
 
     if args.check:
