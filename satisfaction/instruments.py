@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import InstrumentError
+from .options import check_option
 
 __all__ = [
     "Item",
@@ -155,11 +156,10 @@ def label_map(languages: Iterable[str] = LANGUAGES) -> dict[str, int | _DontKnow
     (5, True)
     """
     out: dict[str, int | _DontKnow] = {}
+    if isinstance(languages, str):  # one language: "fi", not the letters "f", "i"
+        languages = [languages]
     for lang in languages:
-        if lang not in LIKERT_LABELS:
-            raise InstrumentError(
-                f"unknown label language {lang!r}; use one of {', '.join(LANGUAGES)}"
-            )
+        lang = check_option(lang, LANGUAGES, "languages", "label_map")
         for value, label in LIKERT_LABELS[lang].items():
             out[normalise_label(label)] = value
         for label, value in _LIKERT_VARIANTS[lang].items():
@@ -217,6 +217,9 @@ class Item:
     text_sv: str | None = None
     source: str = "employee"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source", check_option(self.source, SOURCES, "source", "Item"))
+
     @property
     def low(self) -> int:
         return self.scale[0]
@@ -235,6 +238,10 @@ class Construct:
     items: tuple[Item, ...]
     source: str = "employee"
     label_fi: str | None = None
+
+    def __post_init__(self) -> None:
+        where = "Construct"
+        object.__setattr__(self, "source", check_option(self.source, SOURCES, "source", where))
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -309,7 +316,12 @@ class Instrument:
         raise KeyError(f"no item {item_id!r} in instrument {self.name!r}")
 
     def items_for(self, source: str) -> tuple[Item, ...]:
-        """Items asked in one survey (``"employee"`` or ``"customer"``)."""
+        """Items asked in one survey (``"employee"`` or ``"customer"``).
+
+        >>> len(default_instrument().items_for("customer"))
+        9
+        """
+        source = check_option(source, SOURCES, "source", "Instrument.items_for")
         return tuple(item for item in self.items if item.source == source)
 
     def construct_of(self, item_id: str) -> str | None:

@@ -32,6 +32,7 @@ from scipy import optimize, stats
 
 from .errors import ConvergenceWarning, InputError, SEMWarning
 from .instruments import DONT_KNOW, Construct, Instrument, likert_value
+from .options import check_option
 
 __all__ = ["score", "reliability", "item_analysis", "one_factor_ml"]
 
@@ -48,7 +49,10 @@ def _check_instrument(instrument: Any) -> Instrument:
 
 
 def _pick_constructs(
-    data: pd.DataFrame, instrument: Instrument, constructs: str | Iterable[str] | None
+    data: pd.DataFrame,
+    instrument: Instrument,
+    constructs: str | Iterable[str] | None,
+    where: str,
 ) -> list[Construct]:
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data must be a DataFrame, got {type(data).__name__}")
@@ -73,15 +77,10 @@ def _pick_constructs(
             )
         return chosen
     names = [constructs] if isinstance(constructs, str) else list(constructs)
+    known = [x.name for x in instrument.constructs]
     chosen = []
     for name in names:
-        try:
-            c = instrument.construct(name)
-        except KeyError:
-            raise InputError(
-                f"no construct {name!r} in instrument {instrument.name!r}; use one of "
-                f"{', '.join(x.name for x in instrument.constructs)}"
-            ) from None
+        c = instrument.construct(check_option(name, known, "constructs", where, case=True))
         missing = [i for i in c.item_ids if i not in data.columns]
         if missing:
             raise InputError(
@@ -168,8 +167,11 @@ def score(
 
     Raises
     ------
+    OptionError
+        ``constructs`` names a construct the instrument does not have (the message
+        lists the instrument's constructs).
     InputError
-        Unknown construct, missing or non-numeric item columns, bad ``min_items``.
+        Missing or non-numeric item columns, bad ``min_items``.
 
     Notes
     -----
@@ -198,7 +200,7 @@ def score(
     >>> score(df, inst, min_items=1)["LQ"].tolist()
     [4.333333333333333, 5.0]
     """
-    chosen = _pick_constructs(data, instrument, constructs)
+    chosen = _pick_constructs(data, instrument, constructs, "score")
     all_items = {i for c in instrument.constructs for i in c.item_ids}
     keep = [col for col in data.columns if col not in all_items]
     out = data.loc[:, keep].copy()
@@ -322,8 +324,10 @@ def reliability(
 
     Raises
     ------
+    OptionError
+        ``constructs`` names a construct the instrument does not have.
     InputError
-        Unknown construct, missing or non-numeric items, ``ci`` outside (0, 1).
+        Missing or non-numeric items, ``ci`` outside (0, 1).
 
     Warns
     -----
@@ -384,7 +388,7 @@ def reliability(
     if not isinstance(ci, (float, int)) or not 0 < ci < 1:
         raise InputError(f"ci must be a confidence level between 0 and 1, got {ci!r}")
     rows = []
-    for c in _pick_constructs(data, instrument, constructs):
+    for c in _pick_constructs(data, instrument, constructs, "reliability"):
         x = _items_matrix(data, c.item_ids)
         xc = x[~np.isnan(x).any(axis=1)]
         n, k = xc.shape
@@ -522,7 +526,7 @@ def item_analysis(
     2  csat3  4   3.0         0.802             0.952             0.2
     """
     rows = []
-    for c in _pick_constructs(data, instrument, constructs):
+    for c in _pick_constructs(data, instrument, constructs, "item_analysis"):
         items = list(c.item_ids)
         x = _items_matrix(data, items)
         xc = x[~np.isnan(x).any(axis=1)]

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_close
 
 from satisfaction.errors import ConvergenceWarning
 from satisfaction.sem import fit_sem
@@ -85,13 +86,21 @@ def test_converges_where_lavaan_converges(case):
         assert int(fm["df"]) == int(lav["df"])
         assert int(fm["nobs"]) == ref["nobs"]
         logl, lav_logl = float(fm["logl"]), float(lav["logl"])
+        # the issue's target: lavaan's optimum or a better one, within 1e-6 relative
         assert logl >= lav_logl - 1e-6 * abs(lav_logl), (case, logl, lav_logl)
+        assert_close(logl, lav_logl, kind="parity_fit", err_msg=case)
     else:
         lav_logl = float(ref["logl_at_stop"])
         if res.converged:  # then it must have found a better point than lavaan's last one
             assert float(fm["logl"]) >= lav_logl
         else:
             assert ConvergenceWarning in categories
+
+
+#: converged cases whose estimates differ from lavaan's by more than the parity tolerance
+#: (6e-5 at most) although the log-likelihoods agree to parity_fit: a flat optimum where
+#: lavaan's nlminb stops early; the log-likelihood test above still covers them
+FLAT_OPTIMUM = {"bfi_5f", "bfi_mimic", "polidem_bollen_n60"}
 
 
 def _well_conditioned(ref: dict) -> bool:
@@ -101,24 +110,27 @@ def _well_conditioned(ref: dict) -> bool:
 
 
 @pytest.mark.parametrize(
-    "case", [c for c in CASES if _well_conditioned(_load(c)[0]) and c not in KNOWN_FAILURES]
+    "case",
+    [
+        c
+        for c in CASES
+        if _well_conditioned(_load(c)[0]) and c not in KNOWN_FAILURES and c not in FLAT_OPTIMUM
+    ],
 )
 def test_estimates_match_lavaan(case):
-    """Where lavaan reports no warning and finite SEs, every estimate agrees to 1e-3."""
+    """Where lavaan reports no warning and finite SEs, every estimate agrees (parity)."""
     ref, data = _load(case)
     res, _ = _fit(ref, data)
     ours = res.estimates
     lav = pd.DataFrame(ref["estimates"])
     key = {(r.lhs, r.op, r.rhs): r.est for r in ours.itertuples() if r.op != ":="}
-    matched = 0
-    for r in lav.itertuples():
-        if r.op == ":=":
-            continue
-        est = key.get((r.lhs, r.op, r.rhs), key.get((r.rhs, r.op, r.lhs)))
-        assert est is not None, f"{case}: no row {r.lhs} {r.op} {r.rhs}"
-        assert est == pytest.approx(r.est, abs=1e-3, rel=1e-3), (case, r.lhs, r.op, r.rhs)
-        matched += 1
-    assert matched == sum(lav["op"] != ":=")
+    lav = lav[lav["op"] != ":="]
+    est = [key.get((r.lhs, r.op, r.rhs), key.get((r.rhs, r.op, r.lhs))) for r in lav.itertuples()]
+    missing = [
+        f"{r.lhs} {r.op} {r.rhs}" for r, e in zip(lav.itertuples(), est, strict=True) if e is None
+    ]
+    assert missing == [], f"{case}: rows lavaan has and fit_sem has not: {missing}"
+    assert_close(np.array(est, float), lav["est"].to_numpy(float), kind="parity", err_msg=case)
 
 
 def test_ml_gradient_with_constrained_intercepts():
@@ -144,4 +156,4 @@ def test_ml_gradient_with_constrained_intercepts():
         / (2 * h)
         for e in np.eye(m.n_free)
     ]
-    np.testing.assert_allclose(-grad[0], numeric, atol=1e-6)
+    assert_close(-grad[0], numeric, kind="finite_difference")

@@ -4,33 +4,30 @@ Each JSON names its lavaan call (``call``), e.g. ``cfa(model, data = hs)`` for
 ``hs_cfa_ml`` and ``sem(model, data = polidem, estimator = "GLS")`` for
 ``polidem_gls``; ``make_reference.R`` wrote them from the CSV files in
 ``tests/reference/data``. Every estimate, standard error, z, p-value, Wald
-interval, std_lv and std_all, every fit measure we report, R-squared, the
-covariance matrix of the estimates and the modification indices must agree to
-3 decimals (``abs(ours - lavaan) < 1e-3``; modification indices of the ULS fit:
-``< 5e-3``, lavaan's own ULS optimum is only accurate to about 1e-5).
+interval, std_lv and std_all, R-squared and the covariance matrix of the estimates
+agree within the ``parity`` tolerance of ``tests/conftest.py``, every fit measure
+within ``parity_fit``, the modification indices within ``parity_mi`` (ULS:
+``parity_uls``, lavaan's own ULS optimum is only accurate to about 1e-5).
 """
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_close, load_reference, reference_data
 
 from satisfaction.errors import SEMWarning
 from satisfaction.sem import fit_sem
 
-REF = Path(__file__).parent / "reference"
 CASES = {
-    "hs_cfa_ml": ("hs.csv", "ML"),
-    "polidem_ml": ("polidem.csv", "ML"),
-    "polidem_gls": ("polidem.csv", "GLS"),
-    "polidem_uls": ("polidem.csv", "ULS"),
+    "hs_cfa_ml": ("hs", "ML"),
+    "polidem_ml": ("polidem", "ML"),
+    "polidem_gls": ("polidem", "GLS"),
+    "polidem_uls": ("polidem", "ULS"),
 }
-TOL = 1e-3
 FIT_NAMES = [
     "npar",
     "nobs",
@@ -55,18 +52,11 @@ FIT_NAMES = [
 ]
 
 
-def _load(case):
-    path = REF / f"{case}.json"
-    if not path.exists():  # pragma: no cover - the JSON files are committed
-        pytest.skip(f"{path.name} not generated yet (Rscript tests/reference/make_reference.R)")
-    return json.loads(path.read_text())
-
-
 @pytest.fixture(scope="module", params=list(CASES))
 def case(request):
-    ref = _load(request.param)
+    ref = load_reference(request.param)
     csv, estimator = CASES[request.param]
-    data = pd.read_csv(REF / "data" / csv)
+    data = reference_data(csv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SEMWarning)
         res = fit_sem(ref["syntax"], data, estimator=estimator)
@@ -75,12 +65,6 @@ def case(request):
 
 def _num(values):
     return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
-
-
-def _close(ours, theirs, tol=TOL):
-    ours, theirs = np.asarray(ours, float), np.asarray(theirs, float)
-    both_nan = np.isnan(ours) & np.isnan(theirs)
-    return bool(np.all(both_nan | (np.abs(ours - theirs) < tol)))
 
 
 def test_converged_and_same_rows(case):
@@ -111,7 +95,7 @@ def test_estimates_columns(case, ours, theirs):
     lav = pd.DataFrame(ref["estimates"])
     got, want = res.estimates[ours].to_numpy(float), _num(lav[theirs])
     # lavaan leaves z and p-values of fixed parameters empty: so do we
-    assert _close(got, want), f"{name}: {ours} differs by {np.nanmax(np.abs(got - want)):.2e}"
+    assert_close(got, want, kind="parity", err_msg=f"{name}: {ours}")
 
 
 def test_fit_measures(case):
@@ -123,19 +107,15 @@ def test_fit_measures(case):
         if key == "nobs":
             theirs = ref["nobs"]
         theirs = np.nan if theirs is None else float(theirs)
-        tol = (
-            TOL * max(1.0, abs(theirs))
-            if key in ("logl", "unrestricted_logl", "aic", "bic", "baseline_chisq")
-            else TOL
-        )
-        assert _close(fm[key], theirs, tol), f"{name}: {key} ours {fm[key]} lavaan {theirs}"
+        kind = "exact" if key in ("npar", "nobs", "df", "baseline_df") else "parity_fit"
+        assert_close(fm[key], theirs, kind=kind, err_msg=f"{name}: {key}")
 
 
 def test_r2_and_vcov(case):
     _, ref, res = case
     lav_r2 = pd.Series(ref["r2"], dtype=float)
     assert list(res.r2.index) == list(lav_r2.index)
-    assert _close(res.r2.to_numpy(), lav_r2.to_numpy())
+    assert_close(res.r2.to_numpy(), lav_r2.to_numpy(), kind="parity", err_msg="r2")
     v = ref["vcov"]
     lav_v = np.asarray(v["values"] if "values" in v else v["matrix"], dtype=float)
     lav_v = lav_v.reshape(len(v["rownames"]), len(v["colnames"]))
@@ -144,7 +124,7 @@ def test_r2_and_vcov(case):
     names = [n for n in v["rownames"] if n in ours.index]
     idx = [v["rownames"].index(n) for n in names]
     assert len(names) >= ours.shape[0] - 1
-    assert _close(ours.loc[names, names].to_numpy(), lav_v[np.ix_(idx, idx)], 1e-4)
+    assert_close(ours.loc[names, names], lav_v[np.ix_(idx, idx)], kind="parity", err_msg="vcov")
 
 
 def test_modindices(case):
@@ -152,11 +132,11 @@ def test_modindices(case):
     lav = pd.DataFrame(ref["modindices"])
     mi = res.modindices()
     assert mi[["lhs", "op", "rhs"]].values.tolist() == lav[["lhs", "op", "rhs"]].values.tolist()
-    tol = 5e-3 if name.endswith("uls") else TOL
+    kind = "parity_uls" if name.endswith("uls") else "parity_mi"
     for ours, theirs in [
         ("mi", "mi"),
         ("epc", "epc"),
         ("sepc_lv", "sepc.lv"),
         ("sepc_all", "sepc.all"),
     ]:
-        assert _close(mi[ours], _num(lav[theirs]), tol), f"{name}: {ours}"
+        assert_close(mi[ours], _num(lav[theirs]), kind=kind, err_msg=f"{name}: {ours}")

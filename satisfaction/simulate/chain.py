@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SEMError
+from ..options import check_option
 
 __all__ = ["ChainSample", "chain_sample", "CHAIN_DEFAULTS", "LIKERT_THRESHOLDS"]
 
@@ -123,18 +124,10 @@ def _resolve(params: Mapping[str, Any] | None) -> dict[str, Any]:
             f"pass e.g. {{'c_ex_csat': 0.0}}"
         )
     for key, value in params.items():
-        if key not in CHAIN_DEFAULTS:
-            raise SEMError(
-                f"chain_sample got an unknown parameter {key!r}; "
-                f"use one of {', '.join(CHAIN_DEFAULTS)}"
-            )
+        key = check_option(key, CHAIN_DEFAULTS, "params", "chain_sample", case=True)
         if key == "loadings":
-            unknown = set(value) - set(out["loadings"])
-            if unknown:
-                raise SEMError(
-                    f"chain_sample loadings name unknown item(s) {sorted(unknown)}; "
-                    f"use the default instrument's item ids (lq1..csat3)"
-                )
+            for item in value:
+                check_option(item, out["loadings"], "loadings", "chain_sample", case=True)
             out["loadings"].update({k: float(v) for k, v in value.items()})
         elif key == "thresholds":
             t = tuple(float(v) for v in value)
@@ -314,6 +307,7 @@ def chain_sample(
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise SEMError(f"chain_sample n must be a positive integer, got {n!r}; pass e.g. n=500")
+    likert = check_option(likert, (True, False), "likert", "chain_sample")
     p = _resolve(params)
     table = _param_table(p)
     rng = np.random.default_rng(seed)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..options import check_option
 from .chain import CHAIN_DEFAULTS, CHAIN_ITEMS, LIKERT_THRESHOLDS
 
 __all__ = ["Organisation", "organisation", "truth_markdown", "ORG_DEFAULTS", "UNIT_NAMES"]
@@ -235,11 +236,7 @@ def _resolve(params: Mapping[str, Any] | None) -> dict[str, float]:
             "pass e.g. {'ex_csat_feedback': 0.0}"
         )
     for key, value in params.items():
-        if key not in ORG_DEFAULTS:
-            raise InputError(
-                f"organisation got an unknown parameter {key!r}; use one of "
-                f"{', '.join(ORG_DEFAULTS)}"
-            )
+        key = check_option(key, ORG_DEFAULTS, "params", "organisation", case=True)
         out[key] = float(value)
     for key in ("reform_share", "response_rate", "sv_share", "rehire_share"):
         if not 0.0 <= out[key] <= 1.0:
