@@ -1,7 +1,7 @@
 """Benchmark: single-fit time of ``satisfaction.sem.fit_sem`` against lavaan's, case by case.
 
 For each reference case of ``tests/reference`` (Holzinger-Swineford CFA by ML and MLR,
-political democracy by ML, the chain with 10% missing values by FIML and the ordinal chain
+political democracy by ML, GLS and ULS, the chain with 10% missing values by FIML and the ordinal chain
 by WLSMV) the median time of ``--nfit`` complete fits (estimates, SEs, fit measures) is
 measured here and, when ``Rscript`` with lavaan is installed, in R in the same run
 (``system.time`` around each ``sem()``/``cfa()`` call, median; R's start-up excluded).
@@ -52,6 +52,20 @@ CASES = [
         'sem(model, data = d, estimator = "MLR", cluster = "unit")',
     ),
     ("political democracy, ML", "polidem_ml.json", "polidem.csv", {}, "sem(model, data = d)"),
+    (
+        "political democracy, GLS",
+        "polidem_gls.json",
+        "polidem.csv",
+        {"estimator": "GLS"},
+        'sem(model, data = d, estimator = "GLS")',
+    ),
+    (
+        "political democracy, ULS",
+        "polidem_uls.json",
+        "polidem.csv",
+        {"estimator": "ULS"},
+        'sem(model, data = d, estimator = "ULS")',
+    ),
     (
         "chain, 10% MAR, FIML",
         "chain_fiml.json",

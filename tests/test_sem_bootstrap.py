@@ -27,13 +27,12 @@ import pytest
 from conftest import assert_close, load_reference, reference_data
 
 from satisfaction.errors import ConvergenceWarning, SEMError, SEMWarning
-from satisfaction.sem.batched import batched_ml
 from satisfaction.sem.bootstrapping import (
     _moments_batch,
     bootstrap,
     bootstrap_ci,
 )
-from satisfaction.sem.estimators import fit_ml
+from satisfaction.sem.estimators import batched_fit_ml, fit_ml
 from satisfaction.sem.model import Model
 from satisfaction.sem.montecarlo import evaluate_definitions, monte_carlo_ci
 
@@ -133,7 +132,7 @@ def test_batched_solution_equals_single_fits(fitted, polidem):
     means, S = _moments_batch(x, w, np.full(40, float(n)))
     idx = np.random.default_rng(5).multinomial  # noqa: F841 - documents the resampling
     assert_close(S[3], np.cov(np.repeat(x, w[3].astype(int), axis=0).T, bias=True), kind="roundoff")
-    th, conv, _ = batched_ml(model, S, None, theta, None, tol=1e-10)
+    th, conv = batched_fit_ml(model, S, n, theta, tol=1e-10)
     assert conv.all()
     for b in range(40):
         single = fit_ml(model, S[b], n, theta0=theta, tol=1e-12)
@@ -151,7 +150,7 @@ def test_batched_solver_with_meanstructure_and_fixed_x(polidem):
     exo = np.stack([model.exo_values(S[b], means[b]) for b in range(12)])
     full = model.with_sample(np.cov(x.T, bias=True), x.mean(0))
     theta = fit_ml(full, np.cov(x.T, bias=True), n, x.mean(0)).theta
-    th, conv, _ = batched_ml(model, S, means, theta, exo, tol=1e-10)
+    th, conv = batched_fit_ml(model, S, n, theta, means, tol=1e-10, exo=exo)
     assert conv.all()
     for b in range(12):
         single = fit_ml(model.with_sample(S[b], means[b]), S[b], n, means[b], theta, tol=1e-12)

@@ -1,20 +1,19 @@
-"""Batched ML estimation: B samples fitted at once (bootstrap resamples, simulation replications).
+"""Closed-form ML for B parameter vectors at once: the objective, gradient and information.
 
 :class:`RamGradient` evaluates lavaan's ML fit function, its gradient and the expected
 information in closed form for B parameter vectors of a RAM model at once (numpy batched
-linear algebra); :func:`batched_ml` minimises it for B samples: one Fisher-scoring step with
-the expected information at the (shared) start, one with each sample's own expected
-information, then limited-memory BFGS from that metric, with Armijo step halving.
-:func:`satisfaction.sem.estimators.batched_fit_ml` is the public entry point (it also handles
-GLS and ULS); the bootstrap and ``benchmarks/coverage.py`` use this module through it or
-directly.
+linear algebra); :func:`chol_inverse` inverts B covariance matrices. The optimiser
+(:func:`satisfaction.sem.estimators.fit_ml` for one sample,
+:func:`satisfaction.sem.estimators.batched_fit_ml` for bootstrap resamples and simulation
+replications, both one routine) evaluates ML through them, and
+:func:`satisfaction.sem.estimators.expected_information` takes the ML information from here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RamGradient", "batched_ml", "chol_inverse", "expected_information_batch"]
+__all__ = ["RamGradient", "chol_inverse"]
 
 
 def chol_inverse(sig: np.ndarray):
@@ -36,7 +35,8 @@ def chol_inverse(sig: np.ndarray):
     -----
     ``Sigma = L L'``, ``log|Sigma| = 2 sum log L_ii`` and ``Sigma^-1 = L^-T L^-1``; the
     triangular inverse is a p-step loop vectorised over the batch, several times faster
-    than B separate LAPACK inversions of small matrices.
+    than B separate LAPACK inversions of small matrices (below 16 matrices LAPACK's
+    inverse is used).
 
     Examples
     --------
@@ -56,6 +56,8 @@ def chol_inverse(sig: np.ndarray):
         chol = np.linalg.cholesky(sig)
     diag = np.diagonal(chol, axis1=1, axis2=2)
     logdet = 2.0 * np.log(diag).sum(axis=1)
+    if b < 16:  # a few matrices (single fits): LAPACK beats the vectorised loop below
+        return logdet, np.linalg.inv(sig), ok
     linv = np.zeros_like(chol)
     for i in range(p):
         linv[:, i, i] = 1.0 / diag[:, i]
@@ -217,12 +219,15 @@ class RamGradient:
             self._ident = self._owner.shape[0] == self._owner.shape[1] and np.array_equal(
                 self._owner, np.eye(self._owner.shape[0])
             )
-        xi, yi = self._xi, self._yi
-        kx = kz[:, xi, :]
-        ky = kz[:, yi, :]
-        kxx = kx[:, :, xi]
-        kyy = ky[:, :, yi]
-        kyx = ky[:, :, xi]
+        if not hasattr(self, "_flat"):  # flat positions of the K_xx, K_yy, K_yx blocks
+            w2 = 2 * nv
+            xi, yi = self._xi, self._yi
+            self._flat = tuple(
+                (r[:, None] * w2 + c[None, :]).ravel() for r, c in ((xi, xi), (yi, yi), (yi, xi))
+            )
+        b, t = kz.shape[0], self._xi.size
+        flat = kz.reshape(b, -1)
+        kxx, kyy, kyx = (np.take(flat, f, axis=1).reshape(b, t, t) for f in self._flat)
         it = (kyx * np.swapaxes(kyx, 1, 2) + kxx * kyy) * self._cc[None]
         info = it if self._ident else self._owner.T[None] @ it @ self._owner[None]
         if self.model.meanstructure:
@@ -233,210 +238,3 @@ class RamGradient:
             dmu = np.concatenate([dmu_a, dmu_m], axis=2) @ self.mean_owner[None]
             info = info + np.swapaxes(dmu, 1, 2) @ v @ dmu
         return info
-
-
-def batched_ml(model, S, means, theta0, exo, *, tol=1e-7, max_iter=200, n_scoring=2, memory=10):
-    """Batched ML fit of B samples: Fisher scoring, then L-BFGS from the scoring metric.
-
-    Parameters
-    ----------
-    model : satisfaction.sem.model.Model
-    S : ndarray (B, p, p)
-        Covariance matrices (divisor N) of the B samples.
-    means : ndarray (B, p) or None
-        Sample means (models with a mean structure), else None.
-    theta0 : ndarray (q,) or (B, q)
-        Starting values, usually the full-sample estimates.
-    exo : ndarray (B, n_exo) or None
-        Per-sample fixed.x values (``model.exo_values``), None without fixed.x covariates.
-    tol : float
-        Convergence when the largest step is below ``tol * (1 + max|theta|)``.
-    max_iter, n_scoring, memory : int
-        Iteration limit, iteration at which each sample's own information is computed,
-        number of L-BFGS pairs kept.
-
-    Returns
-    -------
-    thetas : ndarray (B, q)
-    converged : ndarray (B,) of bool
-    iterations : ndarray (B,) of int
-
-    Notes
-    -----
-    Every sample starts at ``theta0``. Iteration 1 is a Fisher scoring step with the expected
-    information at ``theta0`` (it depends on theta only, so for a common start it is shared
-    by all samples); iteration ``n_scoring`` computes each sample's own expected information
-    in closed form (:meth:`RamGradient.information`, all B at once), whose inverse is then
-    the initial metric of limited-memory BFGS (two-loop recursion, ``memory`` pairs; scoring
-    alone converges only linearly when the model does not fit exactly). Steps are halved
-    until the Armijo condition holds; converged samples leave the batch.
-
-    Examples
-    --------
-    >>> from satisfaction.sem.model import Model
-    >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
-    >>> S = np.array([[1.0, .5, .4], [.5, 1.0, .3], [.4, .3, 1.0]])
-    >>> thetas, conv, iters = batched_ml(m, np.stack([S, 1.2 * S]), None, m.start_values(S), None)
-    >>> bool(conv.all()), bool(np.allclose(thetas[1][:2], thetas[0][:2]))
-    (True, True)
-    """
-    b = S.shape[0]
-    theta0 = np.asarray(theta0, dtype=float)
-    q = theta0.shape[-1]
-    rg = RamGradient(model, None if exo is None else exo[0])
-    thetas = np.broadcast_to(theta0, (b, q)).copy()
-    common_start = theta0.ndim == 1 or bool(np.all(thetas == thetas[:1]))
-    conv = np.zeros(b, dtype=bool)
-    iters = np.zeros(b, dtype=int)
-
-    def take(arr, ii):
-        return None if arr is None else arr[ii]
-
-    idx = np.arange(b)
-    th = thetas.copy()
-    f, grad = rg.evaluate(th, S, means, exo)
-    # the expected information depends on theta only: at the common start it is shared
-    first = slice(0, 1)
-    rg.evaluate(th[first], S[first], take(means, first), take(exo, first))
-    h_shared = np.linalg.pinv(rg.information()[0])
-    good = np.isfinite(f)
-    idx, th, f, grad = idx[good], th[good], f[good], grad[good]
-    Sw, mw, ew = S[good], take(means, good), take(exo, good)
-    hbase = None  # per-sample inverse information (B, q, q)
-    if not common_start and idx.size:  # different starts: each sample's own information
-        rg.evaluate(th, Sw, mw, ew, want_grad=False)
-        _, hbase, okh = chol_inverse(rg.information())
-        if not okh.all():
-            hbase[~okh] = h_shared
-    hist_s: list[np.ndarray] = []
-    hist_y: list[np.ndarray] = []
-    hist_r: list[np.ndarray] = []
-
-    def base_apply(vec):
-        if hbase is None:
-            return vec @ h_shared.T
-        return np.einsum("bij,bj->bi", hbase, vec)
-
-    for it in range(1, max_iter + 1):
-        if idx.size == 0:
-            break
-        if it == n_scoring and n_scoring > 1:
-            rg.evaluate(th, Sw, mw, ew, want_grad=False)
-            info = rg.information()
-            _, hbase, okh = chol_inverse(info)
-            if not okh.all():
-                hbase[~okh] = h_shared
-            hist_s, hist_y, hist_r = [], [], []
-        # two-loop recursion: direction = -H grad
-        qv = grad.copy()
-        alphas = []
-        for sv, yv, rv in zip(reversed(hist_s), reversed(hist_y), reversed(hist_r), strict=True):
-            a = rv * np.einsum("bi,bi->b", sv, qv)
-            qv -= a[:, None] * yv
-            alphas.append(a)
-        r = base_apply(qv)
-        for (sv, yv, rv), a in zip(
-            zip(hist_s, hist_y, hist_r, strict=True), reversed(alphas), strict=True
-        ):
-            beta = rv * np.einsum("bi,bi->b", yv, r)
-            r += sv * (a - beta)[:, None]
-        step = -r
-        descent = np.einsum("bi,bi->b", step, grad)
-        bad = ~(descent < 0)
-        if bad.any():  # not a descent direction: plain scoring step for these
-            step[bad] = -base_apply(grad)[bad]
-            descent[bad] = np.einsum("bi,bi->b", step[bad], grad[bad])
-        nb = idx.size
-        alpha = np.ones(nb)
-        pending = np.ones(nb, dtype=bool)
-        f_new = np.full(nb, np.inf)
-        g_new = np.full((nb, q), np.nan)
-        for _ in range(40):
-            pi = np.flatnonzero(pending)
-            if pi.size == nb:
-                fc, gc = rg.evaluate(th + step, Sw, mw, ew)
-            else:
-                cand = th[pi] + alpha[pi, None] * step[pi]
-                fc, gc = rg.evaluate(cand, Sw[pi], take(mw, pi), take(ew, pi))
-            accept = np.isfinite(fc) & (fc <= f[pi] + 1e-4 * alpha[pi] * descent[pi] + 1e-15)
-            f_new[pi[accept]] = fc[accept]
-            g_new[pi[accept]] = gc[accept]
-            pending[pi[accept]] = False
-            alpha[pi[~accept]] *= 0.5
-            if not pending.any():
-                break
-        moved = ~pending
-        s_vec = np.where(moved[:, None], alpha[:, None] * step, 0.0)
-        y_vec = np.where(moved[:, None], g_new - grad, 0.0)
-        th = th + s_vec
-        f = np.where(moved, f_new, f)
-        grad = np.where(moved[:, None], g_new, grad)
-        iters[idx] = it
-        sy = np.einsum("bi,bi->b", s_vec, y_vec)
-        ok_pair = moved & (sy > 1e-14)
-        hist_s.append(s_vec)
-        hist_y.append(y_vec)
-        hist_r.append(np.where(ok_pair, 1.0 / np.where(ok_pair, sy, 1.0), 0.0))
-        if len(hist_s) > memory:
-            hist_s.pop(0), hist_y.pop(0), hist_r.pop(0)
-        scale = 1.0 + np.max(np.abs(th), axis=1)
-        done = moved & (np.max(np.abs(s_vec), axis=1) < tol * scale)
-        done |= np.max(np.abs(grad), axis=1) < 1e-12
-        # no decrease even with tiny steps: converged if the gradient is negligible
-        stuck = pending
-        conv[idx[done]] = True
-        conv[idx[stuck & ~done]] = np.max(np.abs(grad[stuck & ~done]), axis=1) < 1e-7
-        finished = done | stuck
-        thetas[idx[finished]] = th[finished]
-        keep = ~finished
-        if not keep.all():
-            idx, th, f, grad = idx[keep], th[keep], f[keep], grad[keep]
-            Sw, mw, ew = Sw[keep], take(mw, keep), take(ew, keep)
-            if hbase is not None:
-                hbase = hbase[keep]
-            hist_s = [h[keep] for h in hist_s]
-            hist_y = [h[keep] for h in hist_y]
-            hist_r = [h[keep] for h in hist_r]
-    if idx.size:
-        thetas[idx] = th
-    return thetas, conv, iters
-
-
-def expected_information_batch(model, thetas, exo=None) -> np.ndarray:
-    """ML expected information per observation (B, q, q) at B parameter vectors.
-
-    Parameters
-    ----------
-    model : satisfaction.sem.model.Model
-    thetas : ndarray (B, q)
-    exo : ndarray (B, n_exo), optional
-        Per-vector fixed.x values (models with fixed.x covariates).
-
-    Returns
-    -------
-    ndarray (B, q, q)
-        ``Delta' W Delta`` with ``W = 0.5 D'(Sigma^-1 x Sigma^-1) D`` (plus
-        ``Delta_mu' Sigma^-1 Delta_mu`` with a mean structure), the batched counterpart of
-        :func:`satisfaction.sem.estimators.expected_information`; its inverse divided by N
-        is lavaan's default covariance matrix of ML estimates.
-
-    Examples
-    --------
-    >>> from satisfaction.sem.model import Model
-    >>> from satisfaction.sem.estimators import expected_information, fit_ml
-    >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
-    >>> S = np.array([[1.0, .5, .4], [.5, 1.0, .3], [.4, .3, 1.0]])
-    >>> theta = fit_ml(m, S, 100).theta
-    >>> info = expected_information_batch(m, theta[None])
-    >>> bool(np.allclose(info[0], expected_information(m, theta)))
-    True
-    """
-    thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
-    exo = None if exo is None else np.asarray(exo, dtype=float)
-    rg = RamGradient(model, None if exo is None else exo[0])
-    S = np.broadcast_to(
-        np.eye(len(model.observed)), (thetas.shape[0],) + (len(model.observed),) * 2
-    )
-    means = np.zeros((thetas.shape[0], len(model.observed))) if model.meanstructure else None
-    rg.evaluate(thetas, S, means, exo, want_grad=False)
-    return rg.information()

@@ -16,10 +16,15 @@ at the current Sigma; GLS: the same at S; ULS: the identity), so one update,
 is Fisher scoring for ML and Gauss-Newton for GLS/ULS (``Delta`` is the
 Jacobian of vech(Sigma); the mean part adds ``Delta_mu' W_mu Delta_mu``). The
 step length ``alpha`` is halved until F decreases and Sigma stays positive
-definite. :func:`batched_fit_ml` fits B samples at once (numpy batched linear
-algebra), which is what makes the bootstrap fast: ML by the closed-form batched
-scoring / L-BFGS solver of :mod:`satisfaction.sem.batched`, GLS and ULS by the
-iteration above vectorised over the batch.
+definite; after the first scoring steps, quasi-Newton (BFGS) updates of the inverse
+information take over. One routine (``_iterate``) does this for B samples at once: a
+single fit (:func:`fit_ml`) is a batch of one, :func:`batched_fit_ml` (bootstrap
+resamples, simulation replications) a batch of B, which is what makes the bootstrap
+fast. ML is evaluated in closed form from the RAM matrices
+(:class:`satisfaction.sem.batched.RamGradient`), GLS and ULS through the Jacobian of the
+implied moments; :func:`expected_information` is the one expected information of all
+three. If the iteration stalls, scipy's BFGS takes over from the best point and the
+iteration polishes its result.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SEMError
-from .batched import batched_ml
+from .batched import RamGradient, chol_inverse
 from .model import Model, vech, vech_indices
 
 __all__ = [
@@ -208,6 +213,22 @@ def _weights(model, est, sig_inv, s_inv, p, b):
     return (np.broadcast_to(np.eye(k), (b, k, k)), np.broadcast_to(np.eye(p), (b, p, p)))
 
 
+def _residual(S, sig, mean, mu, est):
+    """``S - Sigma``, plus ``(m - mu)(m - mu)'`` for ML with a mean structure.
+
+    ML's mean term ``(m - mu)' Sigma^-1 (m - mu)`` depends on Sigma too, so
+    ``dF/dSigma = -0.5 Sigma^-1 (S + d d' - Sigma) Sigma^-1`` with ``d = m - mu``; the
+    extra term vanishes when every observed intercept is free (``mu = m`` at the
+    optimum) but not in growth models and others with constrained intercepts. GLS and
+    ULS weight the means with a matrix that does not depend on Sigma: no extra term.
+    """
+    resid = S - sig
+    if est == "ML" and mu is not None:
+        d = mean - mu
+        resid = resid + d[:, :, None] * d[:, None, :]
+    return resid
+
+
 def _step_batch(model, thetas, S, mean, est, s_inv, exo=None, need_info=True):
     """Gradient numerator ``Delta' W (s - sigma)`` (B, q) and, if asked, the information (B, q, q).
 
@@ -219,7 +240,7 @@ def _step_batch(model, thetas, S, mean, est, s_inv, exo=None, need_info=True):
         return None, _gradient_batch(model, thetas, S, mean, est, s_inv, exo)
     sig, mu, jac, jmu = model.moments_and_jacobian_batch(thetas, exo)
     b, p = sig.shape[0], sig.shape[-1]
-    resid = S - sig
+    resid = _residual(S, sig, mean, mu, est)
     sig_inv = None
     if est == "ML":
         _, sig_inv = _logdet_inv(sig)
@@ -247,7 +268,7 @@ def _step_batch(model, thetas, S, mean, est, s_inv, exo=None, need_info=True):
 def _gradient_batch(model, thetas, S, mean, est, s_inv, exo=None):
     """Gradient numerator ``Delta' W e`` without the Jacobian (see ``Model.gradient_from``)."""
     sig, mu, pieces = model.core_batch(thetas, exo)
-    resid = S - sig
+    resid = _residual(S, sig, mean, mu, est)
     v = None
     if est == "ML":
         _, v = _logdet_inv(sig)
@@ -274,189 +295,256 @@ def _solve(info, grad):
         return out
 
 
-def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scoring=3):
-    """Vectorised minimisation over B samples; returns thetas, converged, iterations, f.
+def _inverse(info):
+    """Inverses of (B, q, q) information matrices (pseudo-inverse where not positive definite)."""
+    try:
+        _, inv, ok = chol_inverse(info)
+    except np.linalg.LinAlgError:  # numerically semi-definite: eigenvalues of order 1e-17
+        return np.linalg.pinv(info, hermitian=True)
+    if not ok.all():
+        inv[~ok] = np.linalg.pinv(info[~ok], hermitian=True)
+    return inv
 
-    :func:`batched_fit_ml` uses it for GLS and ULS (ML batches go to
-    :func:`satisfaction.sem.batched.batched_ml`); :func:`_iterate_one` is its
-    single-sample form.
 
-    The first ``n_scoring`` iterations are Fisher scoring / Gauss-Newton steps;
-    then BFGS updates of the inverse of that information matrix take over
-    (scoring alone converges only linearly when the model does not fit exactly).
-    Every step is halved until F decreases.
+def _cap(step, thetas, cap=1.0):
+    """Shrink each step so that no parameter moves by more than ``cap * (1 + |theta|)``.
+
+    A near-singular information matrix (flat likelihood: a Heywood case, near-collinear
+    latents) otherwise proposes steps of 1e10 that no number of halvings brings back.
     """
-    s_inv, logdet_s = _sample_terms(S, est)
-    thetas = np.array(thetas, dtype=float, copy=True)
-    b, q = thetas.shape
-    f = _objective_batch(model, thetas, S, mean, n, est, s_inv, logdet_s, exo)
-    active = np.isfinite(f)
-    converged = np.zeros(b, dtype=bool)
-    iters = np.zeros(b, dtype=int)
-    hinv = np.zeros((b, q, q))
-    grad_old = np.zeros((b, q))
-    step_old = np.zeros((b, q))
+    ratio = np.max(np.abs(step) / (1.0 + np.abs(thetas)), axis=1)
+    return step * np.minimum(1.0, cap / np.maximum(ratio, 1e-300))[:, None]
 
-    def sub(a, i):
+
+#: Levenberg-Marquardt damping factors tried, in turn, when a step finds no decrease
+_DAMPING = (1e-4, 1e-2, 1.0, 1e2)
+
+
+class _Criterion:
+    """lavaan's F, its gradient and expected information for B samples of one estimator.
+
+    ML is evaluated in closed form from the RAM matrices
+    (:class:`satisfaction.sem.batched.RamGradient`: F and its gradient in one pass, the
+    information from the same pieces); GLS and ULS through the Jacobian of the implied
+    moments (:func:`_step_batch`). ``grad`` is always ``-dF/dtheta`` (the scoring numerator
+    ``Delta' W (s - sigma)``).
+    """
+
+    def __init__(self, model, S, mean, n, est, exo):
+        self.model, self.S, self.mean, self.n, self.est, self.exo = model, S, mean, n, est, exo
+        self.rg = None
+        if est == "ML":  # only log|S| is needed (the constant of F)
+            try:
+                diag = np.diagonal(np.linalg.cholesky(S), axis1=-2, axis2=-1)
+                self.s_inv, self.logdet_s = None, 2.0 * np.log(diag).sum(-1)
+            except np.linalg.LinAlgError:
+                self.s_inv, self.logdet_s = _sample_terms(S, est)  # raises the SEMError
+        else:
+            self.s_inv, self.logdet_s = _sample_terms(S, est)
+        if est == "ML":
+            self.rg = RamGradient(model, None if exo is None else exo[0])
+            self.const = 0.5 * (self.logdet_s + S.shape[-1])
+
+    @staticmethod
+    def _sub(a, i):
         return None if a is None else a[i]
 
-    for it in range(1, max_iter + 1):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        scoring = it <= n_scoring
-        info, grad = _step_batch(
-            model,
-            thetas[idx],
-            S[idx],
-            sub(mean, idx),
-            est,
-            sub(s_inv, idx),
-            sub(exo, idx),
-            need_info=scoring,
-        )
-        if scoring:
-            try:
-                hinv[idx] = np.linalg.inv(info)
-            except np.linalg.LinAlgError:
-                hinv[idx] = np.linalg.pinv(info)
-        else:  # BFGS update of the inverse Hessian with s = step, y = -(g_new - g_old)
-            s_ = step_old[idx]
-            y_ = grad_old[idx] - grad
-            sy = np.einsum("bq,bq->b", s_, y_)
-            ok = sy > 1e-12 * np.linalg.norm(s_, axis=1) * np.linalg.norm(y_, axis=1)
-            if ok.any():
-                h = hinv[idx[ok]]
-                rho = 1.0 / sy[ok]
-                hy = np.einsum("bij,bj->bi", h, y_[ok])
-                yhy = np.einsum("bi,bi->b", y_[ok], hy)
-                so = s_[ok]
-                h = (
-                    h
-                    - rho[:, None, None]
-                    * (hy[:, :, None] * so[:, None, :] + so[:, :, None] * hy[:, None, :])
-                    + (rho + rho**2 * yhy)[:, None, None] * so[:, :, None] * so[:, None, :]
-                )
-                hinv[idx[ok]] = h
-        step = np.einsum("bij,bj->bi", hinv[idx], grad)
-        # a direction that does not descend: fall back to scoring
-        bad = np.einsum("bi,bi->b", step, grad) <= 0
-        if bad.any():
-            if info is None:
-                ib = idx[bad]
-                info = np.zeros((idx.size, q, q))
-                info[bad], _ = _step_batch(
-                    model, thetas[ib], S[ib], sub(mean, ib), est, sub(s_inv, ib), sub(exo, ib)
-                )
-            try:
-                hinv[idx[bad]] = np.linalg.inv(info[bad])
-            except np.linalg.LinAlgError:
-                hinv[idx[bad]] = np.linalg.pinv(info[bad])
-            step[bad] = np.einsum("bij,bj->bi", hinv[idx[bad]], grad[bad])
-        alpha = np.ones(idx.size)
-        new_f = np.full(idx.size, np.inf)
-        pending = np.ones(idx.size, dtype=bool)
-        for _ in range(30):
-            pi = np.flatnonzero(pending)
-            ii = idx[pi]
-            cand = thetas[ii] + alpha[pi, None] * step[pi]
-            fc = _objective_batch(
-                model,
-                cand,
-                S[ii],
-                sub(mean, ii),
-                n,
-                est,
-                sub(s_inv, ii),
-                logdet_s[ii],
-                sub(exo, ii),
+    def value(self, thetas, ii, with_grad=False):
+        """F (B,) at ``thetas`` for samples ``ii`` (inf where invalid), and -dF/dtheta (ML)."""
+        sub = self._sub
+        if self.rg is None:
+            f = _objective_batch(
+                self.model, thetas, self.S[ii], sub(self.mean, ii), self.n, self.est,
+                sub(self.s_inv, ii), self.logdet_s[ii], sub(self.exo, ii),
+            )  # fmt: skip
+            return f, None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f, g = self.rg.evaluate(
+                thetas, self.S[ii], sub(self.mean, ii), sub(self.exo, ii), want_grad=with_grad
             )
-            ok = fc <= f[ii] + 1e-14 * (1 + np.abs(f[ii]))
+        f = f - self.const[ii]
+        f = np.where(np.isfinite(f), f, np.inf)
+        return f, (None if g is None else -g)
+
+    def step(self, thetas, ii, need_info=True):
+        """(information (B, q, q) or None, -dF/dtheta (B, q)) at ``thetas``."""
+        if self.rg is None:
+            sub = self._sub
+            return _step_batch(
+                self.model, thetas, self.S[ii], sub(self.mean, ii), self.est,
+                sub(self.s_inv, ii), sub(self.exo, ii), need_info=need_info,
+            )  # fmt: skip
+        _, grad = self.value(thetas, ii, with_grad=True)
+        return (self.rg.information() if need_info else None), grad
+
+    def information(self, thetas, ii):
+        """Expected information (B, q, q) at ``thetas``."""
+        if self.rg is None:
+            return self.step(thetas, ii)[0]
+        self.value(thetas, ii)
+        return self.rg.information()
+
+
+def _iterate(model, thetas, S, mean, n, est, *, tol, max_iter, exo=None, n_scoring=3, memory=None):
+    """Minimise lavaan's F for B samples at once; returns thetas, converged, iterations, f.
+
+    The one optimiser of the complete-data estimators, for any batch size: :func:`fit_ml`
+    is a batch of one, :func:`batched_fit_ml` (bootstrap resamples, simulation
+    replications) a batch of B; :class:`_Criterion` supplies F, gradient and information.
+
+    The first ``n_scoring`` iterations are Fisher scoring / Gauss-Newton steps (at a common
+    start the first information is computed once and shared by the batch, for ML and ULS
+    where it does not depend on the sample). Then quasi-Newton steps take over (scoring
+    alone converges only linearly when the model does not fit exactly): limited-memory BFGS
+    (two-loop recursion, ``memory`` pairs; all of them by default, which is BFGS itself)
+    whose initial matrix is the inverse of the last information. No parameter moves by more
+    than ``1 + |theta|`` in one step. Every step is halved until F decreases; if 30 halvings
+    find no decrease, Levenberg-Marquardt damped scoring steps ``(I + lambda d I)^-1 g``
+    (``d`` the mean diagonal of the information, ``lambda`` in :data:`_DAMPING`) are tried
+    before the sample is declared stuck (converged only if its gradient vanishes).
+    Converged samples leave the batch.
+    """
+    crit = _Criterion(model, S, mean, n, est, exo)
+    out = np.array(thetas, dtype=float, copy=True)
+    b, q = out.shape
+    memory = max_iter if memory is None else memory
+    converged = np.zeros(b, dtype=bool)
+    iters = np.zeros(b, dtype=int)
+    f_out = np.full(b, np.inf)
+    shared = b > 1 and est in ("ML", "ULS") and exo is None and bool(np.all(out == out[:1]))
+    idx = np.arange(b)
+    f, grad = crit.value(out, idx, with_grad=True)
+    f_out[:] = f
+    keep = np.isfinite(f)
+    idx, th = idx[keep], out[keep]
+    f = f[keep]
+    grad = None if grad is None else grad[keep]
+    hbase = None  # (B, q, q) per-sample initial inverse Hessian, or None: the shared one
+    h_shared = None
+    hist_s: list[np.ndarray] = []
+    hist_y: list[np.ndarray] = []
+    hist_r: list[np.ndarray] = []
+
+    def base_apply(vec):
+        if hbase is None:
+            return vec @ h_shared.T
+        return np.einsum("bij,bj->bi", hbase, vec)
+
+    def search(ii, th_ii, f_ii, step):
+        """Halve ``step`` until F decreases; returns accepted mask, alpha, new F, new grad."""
+        alpha = np.ones(ii.size)
+        new_f = np.full(ii.size, np.inf)
+        new_g = np.full((ii.size, q), np.nan)
+        pending = np.ones(ii.size, dtype=bool)
+        for k in range(30):  # the gradient comes with F at the full step (ML), else later
+            pi = np.flatnonzero(pending)
+            if k == 0:
+                fc, gc = crit.value(th_ii + step, ii, with_grad=True)
+            else:
+                fc, gc = crit.value(th_ii[pi] + alpha[pi, None] * step[pi], ii[pi])
+            ok = fc <= f_ii[pi] + 1e-14 * (1 + np.abs(f_ii[pi]))
             new_f[pi[ok]] = fc[ok]
+            if gc is not None:
+                new_g[pi[ok]] = gc[ok]
             pending[pi[ok]] = False
             alpha[pi[~ok]] *= 0.5
             if not pending.any():
                 break
-        moved = ~pending
-        upd = idx[moved]
-        applied = alpha[:, None] * step
-        thetas[upd] = thetas[upd] + applied[moved]
-        step_old[idx] = np.where(moved[:, None], applied, 0.0)
-        grad_old[idx] = grad
+        return ~pending, alpha, new_f, new_g
+
+    for it in range(1, max_iter + 1):
+        if idx.size == 0:
+            break
+        nb = idx.size
+        if grad is None:
+            _, grad = crit.step(th, idx, need_info=False)
+        if it <= n_scoring:
+            if it == 1 and shared:
+                h_shared = _inverse(crit.information(th[:1], idx[:1]))[0]
+                hbase = None
+            else:
+                hbase = _inverse(crit.information(th, idx))
+            hist_s, hist_y, hist_r = [], [], []
+        # two-loop recursion: step = H grad (grad = -dF/dtheta)
+        qv = grad.copy()
+        alphas = []
+        for sv, yv, rv in zip(reversed(hist_s), reversed(hist_y), reversed(hist_r), strict=True):
+            a_ = rv * np.einsum("bi,bi->b", sv, qv)
+            qv -= a_[:, None] * yv
+            alphas.append(a_)
+        step = base_apply(qv)
+        for (sv, yv, rv), a_ in zip(
+            zip(hist_s, hist_y, hist_r, strict=True), reversed(alphas), strict=True
+        ):
+            beta = rv * np.einsum("bi,bi->b", yv, step)
+            step += sv * (a_ - beta)[:, None]
+        bad = ~(np.einsum("bi,bi->b", step, grad) > 0)
+        if bad.any():  # not a descent direction: a scoring step at the current point
+            if hbase is None:
+                hbase = np.broadcast_to(h_shared, (nb, q, q)).copy()
+            hbase[bad] = _inverse(crit.information(th[bad], idx[bad]))
+            step[bad] = np.einsum("bij,bj->bi", hbase[bad], grad[bad])
+            for rv in hist_r:
+                rv[bad] = 0.0
+        step = _cap(step, th)
+        moved, alpha, new_f, new_g = search(idx, th, f, step)
+        for lam in _DAMPING:  # no decrease: damped scoring steps (Levenberg-Marquardt)
+            if moved.all():
+                break
+            fail = np.flatnonzero(~moved)
+            info_f = crit.information(th[fail], idx[fail])
+            d = np.trace(info_f, axis1=1, axis2=2) / q
+            damped = _inverse(info_f + (lam * d)[:, None, None] * np.eye(q))
+            step_f = _cap(np.einsum("bij,bj->bi", damped, grad[fail]), th[fail])
+            mv, al, nf, ng = search(idx[fail], th[fail], f[fail], step_f)
+            sel = fail[mv]
+            step[sel], alpha[sel], new_f[sel], new_g[sel] = step_f[mv], al[mv], nf[mv], ng[mv]
+            if hbase is None:
+                hbase = np.broadcast_to(h_shared, (nb, q, q)).copy()
+            hbase[sel] = damped[mv]
+            for rv in hist_r:
+                rv[sel] = 0.0
+            moved[sel] = True
+        s_vec = np.where(moved[:, None], alpha[:, None] * step, 0.0)
+        th = th + s_vec
+        f = np.where(moved, new_f, f)
+        missing = moved & ~np.isfinite(new_g).all(axis=1)
+        if missing.any():  # the gradient where a halved step (or GLS/ULS) was accepted
+            _, new_g[missing] = crit.step(th[missing], idx[missing], need_info=False)
+        g_next = np.where(moved[:, None], new_g, grad)
+        y_vec = np.where(moved[:, None], grad - g_next, 0.0)
+        sy = np.einsum("bi,bi->b", s_vec, y_vec)
+        ok_pair = (
+            moved
+            & (sy > 1e-12 * np.linalg.norm(s_vec, axis=1) * np.linalg.norm(y_vec, axis=1))
+            & (sy > 0)
+        )
+        hist_s.append(s_vec)
+        hist_y.append(y_vec)
+        hist_r.append(np.where(ok_pair, 1.0 / np.where(ok_pair, sy, 1.0), 0.0))
+        if len(hist_s) > memory:
+            hist_s.pop(0), hist_y.pop(0), hist_r.pop(0)
         iters[idx] = it
         change = np.max(np.abs(step), axis=1)
-        small = change < tol * (1.0 + np.max(np.abs(thetas[idx]), axis=1))
+        small = change < tol * (1.0 + np.max(np.abs(th), axis=1))
         gnorm = np.max(np.abs(grad), axis=1)
-        done = moved & small & (it > 1)
-        f[upd] = new_f[moved]
-        done |= gnorm < 1e-13
-        stuck = pending  # no decrease even with a tiny step: at the minimum or lost
+        done = (moved & small & (it > 1)) | (gnorm < 1e-13)
+        stuck = ~moved  # no decrease even with a tiny damped step: at the minimum or lost
         converged[idx[done]] = True
         converged[idx[stuck & ~done]] = gnorm[stuck & ~done] < 1e-7
-        active[idx[done | stuck]] = False
-    return thetas, converged, iters, f
-
-
-def _iterate_one(model, theta, S, mean, n, est, *, tol, max_iter, n_scoring=3):
-    """:func:`_iterate` for one sample, with scalar bookkeeping (much less overhead)."""
-    S_b = S[None]
-    mean_b = None if mean is None else mean[None]
-    s_inv, logdet_s = _sample_terms(S_b, est)
-    theta = np.array(theta, dtype=float, copy=True)
-
-    def obj(t):
-        return _objective_batch(model, t[None], S_b, mean_b, n, est, s_inv, logdet_s)[0]
-
-    def inv(a):
-        try:
-            return np.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            return np.linalg.pinv(a)
-
-    f = obj(theta)
-    if not np.isfinite(f):
-        return theta, False, 0, f
-    hinv = s_old = g_old = None
-    for it in range(1, max_iter + 1):
-        scoring = it <= n_scoring
-        info, grad = _step_batch(model, theta[None], S_b, mean_b, est, s_inv, need_info=scoring)
-        grad = grad[0]
-        if scoring:
-            hinv = inv(info[0])
-        elif s_old is not None:
-            y = g_old - grad
-            sy = float(s_old @ y)
-            if sy > 1e-12 * np.linalg.norm(s_old) * np.linalg.norm(y):
-                hy = hinv @ y
-                rho = 1.0 / sy
-                hinv = (
-                    hinv
-                    - rho * (np.outer(hy, s_old) + np.outer(s_old, hy))
-                    + (rho + rho * rho * float(y @ hy)) * np.outer(s_old, s_old)
-                )
-        step = hinv @ grad
-        if float(step @ grad) <= 0:
-            info, _ = _step_batch(model, theta[None], S_b, mean_b, est, s_inv)
-            hinv = inv(info[0])
-            step = hinv @ grad
-        gnorm = float(np.max(np.abs(grad)))
-        alpha, fc = 1.0, np.inf
-        for _ in range(30):
-            fc = obj(theta + alpha * step)
-            if fc <= f + 1e-14 * (1 + abs(f)):
-                break
-            alpha *= 0.5
-        else:  # no decrease even with a tiny step: at the minimum, or lost
-            return theta, gnorm < 1e-7, it, f
-        s_old = alpha * step
-        g_old = grad
-        theta = theta + s_old
-        f = fc
-        if it > 1 and np.max(np.abs(step)) < tol * (1.0 + np.max(np.abs(theta))):
-            return theta, True, it, f
-        if gnorm < 1e-13:
-            return theta, True, it, f
-    return theta, False, max_iter, f
+        finished = done | stuck
+        out[idx] = th
+        f_out[idx] = f
+        grad = g_next
+        if finished.any():
+            keep = ~finished
+            idx, th, f, grad = idx[keep], th[keep], f[keep], grad[keep]
+            if hbase is not None:
+                hbase = hbase[keep]
+            hist_s = [h[keep] for h in hist_s]
+            hist_y = [h[keep] for h in hist_y]
+            hist_r = [h[keep] for h in hist_r]
+    return out, converged, iters, f_out
 
 
 def fit_ml(
@@ -498,7 +586,7 @@ def fit_ml(
     -----
     Fisher scoring (ML) or Gauss-Newton (GLS, ULS) with step halving; see the
     module docstring for the fit functions. If scoring stalls, a quasi-Newton
-    run (scipy L-BFGS-B with the analytic gradient) takes over and scoring
+    run (scipy's BFGS with the analytic gradient) takes over and scoring
     polishes its result.
 
     Examples
@@ -520,13 +608,19 @@ def fit_ml(
         f = objective(model, theta, S, n, mean, estimator=est)
         return Estimation(theta, True, 0, f, "no free parameters")
     mean_b = None if mean is None or not model.meanstructure else np.asarray(mean, float)[None]
-    mean_1 = None if mean_b is None else mean_b[0]
-    th, conv, it, f = _iterate_one(model, theta, S, mean_1, n, est, tol=tol, max_iter=max_iter)
+
+    def run(start):
+        th, conv, it, f = _iterate(
+            model, start[None], S[None], mean_b, n, est, tol=tol, max_iter=max_iter
+        )
+        return th[0], bool(conv[0]), int(it[0]), float(f[0])
+
+    th, conv, it, f = run(theta)
     if conv:
         return Estimation(th, True, int(it), float(f), "converged")
     # fallback: quasi-Newton from the best point so far, then polish
-    x = _quasi_newton(model, th if np.isfinite(f) else theta, S, mean, n, est)
-    th2, conv2, it2, f2 = _iterate_one(model, x, S, mean_1, n, est, tol=tol, max_iter=max_iter)
+    x = _quasi_newton(model, th if np.isfinite(f) else theta, S, mean_b, n, est)
+    th2, conv2, it2, f2 = run(x)
     msg = (
         "converged"
         if conv2
@@ -535,26 +629,26 @@ def fit_ml(
     return Estimation(th2, bool(conv2), int(it + it2), float(f2), msg)
 
 
-def _quasi_newton(model, theta, S, mean, n, est):
+def _quasi_newton(model, theta, S, mean_b, n, est):
+    """scipy's L-BFGS-B with the analytic gradient, from ``theta`` (the fallback of fit_ml)."""
     from scipy.optimize import minimize
 
     S_b = S[None]
-    mean_b = None if mean is None or not model.meanstructure else np.asarray(mean, float)[None]
     s_inv, logdet_s = _sample_terms(S_b, est)
 
     def fun(x):
         f = _objective_batch(model, x[None], S_b, mean_b, n, est, s_inv, logdet_s)[0]
         if not np.isfinite(f):
             return 1e10, np.zeros_like(x)
-        _, grad = _step_batch(model, x[None], S_b, mean_b, est, s_inv)
+        grad = _gradient_batch(model, x[None], S_b, mean_b, est, s_inv)
         return f, -grad[0] if est == "ML" else -grad[0] * (n - 1) / n
 
     res = minimize(
         fun,
         theta,
         jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
+        method="BFGS",
+        options={"maxiter": 300, "gtol": 1e-10},
     )
     return res.x
 
@@ -596,10 +690,10 @@ def batched_fit_ml(
 
     Notes
     -----
-    ML: :func:`satisfaction.sem.batched.batched_ml` (one Fisher-scoring step with the
-    information at the start, one with each sample's own information, then L-BFGS, with
-    the gradient and information in closed form for all B at once). GLS and ULS:
-    Gauss-Newton steps, then BFGS updates, vectorised over the batch. Converged samples
+    The optimiser of :func:`fit_ml` for B samples at once (it is one routine): Fisher
+    scoring with the information at the shared start, a second step with each sample's own
+    information, then limited-memory BFGS (10 pairs) from that metric, with step halving;
+    ML in closed form (:class:`satisfaction.sem.batched.RamGradient`). Converged samples
     leave the batch; convergence means the largest step is below ``tol * (1 + max|theta|)``.
 
     Examples
@@ -631,24 +725,33 @@ def batched_fit_ml(
         exo = np.stack(
             [model.exo_values(S_batch[i], None if mean_b is None else mean_b[i]) for i in range(b)]
         )
-    if est == "ML":
-        th, conv, _ = batched_ml(model, S_batch, mean_b, theta0, exo, tol=tol, max_iter=max_iter)
-        return th, conv
     th, conv, _, _ = _iterate(
-        model, thetas, S_batch, mean_b, n, est, tol=tol, max_iter=max_iter, exo=exo
+        model,
+        thetas,
+        S_batch,
+        mean_b,
+        n,
+        est,
+        tol=tol,
+        max_iter=max_iter,
+        exo=exo,
+        n_scoring=2,
+        memory=10,
     )
     return th, conv
 
 
 def expected_information(
-    model: Model, theta, *, estimator: str = "ML", W=None, S=None
+    model: Model, theta, *, estimator: str = "ML", W=None, S=None, exo=None
 ) -> np.ndarray:
-    """Expected information per observation, ``Delta' W Delta`` (q, q).
+    """Expected information per observation, ``Delta' W Delta``, at one or B parameter vectors.
 
     Parameters
     ----------
     model : Model
-    theta : ndarray (q,)
+    theta : ndarray (q,) or (B, q)
+        One parameter vector, or B of them (ML only: bootstrap resamples, simulation
+        replications).
     estimator : {"ML", "GLS", "ULS"}
         ML: ``W = 0.5 D'(Sigma^-1 x Sigma^-1) D`` at the model Sigma (plus
         ``Sigma^-1`` for the means); GLS: the same at ``S`` (pass ``S``);
@@ -658,24 +761,42 @@ def expected_information(
         overrides the estimator's.
     S : ndarray (p, p), optional
         Sample covariance (GLS only).
+    exo : ndarray (B, n_exo), optional
+        Per-vector fixed.x values with B parameter vectors (models with fixed.x
+        covariates whose sample values differ between the B samples).
 
     Returns
     -------
-    ndarray (q, q)
-        Its inverse divided by N is the covariance matrix of the estimates.
+    ndarray (q, q), or (B, q, q) for B parameter vectors
+        Its inverse divided by N is the covariance matrix of the estimates (lavaan's
+        default for complete-data ML).
+
+    Notes
+    -----
+    ML is computed in closed form from the RAM matrices for all B vectors at once
+    (:meth:`satisfaction.sem.batched.RamGradient.information`); GLS, ULS and a given
+    ``W`` through the Jacobian of the implied moments.
 
     Examples
     --------
     >>> m = Model.from_syntax("F =~ a + b + c", ["a", "b", "c"])
     >>> S = np.array([[1.0, .5, .4], [.5, 1.0, .3], [.4, .3, 1.0]])
-    >>> expected_information(m, fit_ml(m, S, 100).theta).shape
-    (6, 6)
+    >>> theta = fit_ml(m, S, 100).theta
+    >>> expected_information(m, theta).shape, expected_information(m, np.stack([theta] * 4)).shape
+    ((6, 6), (4, 6, 6))
+    >>> w = 0.5 * dup_weight(np.linalg.inv(m.implied(theta)[0]))  # ML's W, via the Jacobian
+    >>> bool(np.allclose(expected_information(m, theta), expected_information(m, theta, W=w)))
+    True
     """
     est = _check_estimator(estimator)
     theta = np.asarray(theta, float)
-    sig, mu = model.implied(theta)
+    if theta.ndim == 2:
+        if est != "ML" or W is not None:
+            raise SEMError("the information at several parameter vectors is for ML only")
+        return _ml_information(model, theta, exo)
+    if est == "ML" and W is None:
+        return _ml_information(model, theta[None], None if exo is None else exo[:1])[0]
     jac, jmu = model.jacobian(theta)
-    p = sig.shape[0]
     if W is not None:
         W = np.asarray(W, float)
         k = jac.shape[0]
@@ -686,18 +807,25 @@ def expected_information(
                 f"{full.shape[0]}) (vech(Sigma) of length {k}, then the means)"
             )
         return full.T @ W @ full
+    p = len(model.observed)
     if est == "GLS":
         if S is None:
             raise SEMError("GLS information needs the sample covariance S")
-        base = np.linalg.inv(np.asarray(S, float))
-    elif est == "ML":
-        base = np.linalg.inv(sig)
+        base = np.linalg.inv(np.asarray(S, float))[None]
     else:
         base = None
-    w, wmu = _weights(
-        model, est, None if base is None else base[None], None if base is None else base[None], p, 1
-    )
+    w, wmu = _weights(model, est, base, base, p, 1)
     info = jac.T @ w[0] @ jac
     if jmu is not None:
         info = info + jmu.T @ wmu[0] @ jmu
     return info
+
+
+def _ml_information(model, thetas, exo):
+    """ML expected information (B, q, q) in closed form (see :class:`RamGradient`)."""
+    rg = RamGradient(model, None if exo is None else np.asarray(exo, float)[0])
+    p = len(model.observed)
+    S = np.broadcast_to(np.eye(p), (thetas.shape[0], p, p))
+    means = np.zeros((thetas.shape[0], p)) if model.meanstructure else None
+    rg.evaluate(thetas, S, means, exo, want_grad=False)
+    return rg.information()

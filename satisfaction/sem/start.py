@@ -39,7 +39,11 @@ def start_values(model, S: np.ndarray, mean: np.ndarray | None = None) -> np.nda
     lhs, op, rhs = model._lhs, model._op, model._rhs
     idx = {v: i for i, v in enumerate(model.observed)}
     diag = np.clip(np.diag(S), 1e-8, None)
-    common = {}
+    # common variance of each indicator within each of its factors (an indicator of
+    # several factors, as in a bifactor model, gets one value per factor: equal starts
+    # for its general and specific loadings would put the optimiser on a saddle)
+    common_in: dict[tuple[str, str], float] = {}
+    common: dict[str, float] = {}
     for latent in model.latent:
         inds = [v for v in rhs[(op == "=~") & (lhs == latent)] if v in idx]
         for j in inds:
@@ -51,7 +55,9 @@ def start_values(model, S: np.ndarray, mean: np.ndarray | None = None) -> np.nda
                 if abs(S[k, k2]) > 1e-12
             ]
             c = float(np.median(ratios)) if ratios else 0.5 * diag[idx[j]]
-            common[j] = float(np.clip(c, 0.05 * diag[idx[j]], 0.95 * diag[idx[j]]))
+            c = float(np.clip(c, 0.05 * diag[idx[j]], 0.95 * diag[idx[j]]))
+            common_in[latent, j] = c
+            common.setdefault(j, c)  # the residual variance: first factor's share
     # latent scale: variance fixed (std.lv or user) or the marker's loading
     values = model._value
     free = model._free
@@ -68,7 +74,7 @@ def start_values(model, S: np.ndarray, mean: np.ndarray | None = None) -> np.nda
         if var_row.size and free[var_row[0]] == 0 and values[var_row[0]] > 0:
             psi[latent] = float(values[var_row[0]])
         elif marker is not None:
-            psi[latent] = common[rhs[marker]] / values[marker] ** 2
+            psi[latent] = common_in[latent, rhs[marker]] / values[marker] ** 2
         else:
             psi[latent] = 1.0
         ref = rhs[marker] if marker is not None else rhs[obs_rows[0]]
@@ -81,8 +87,8 @@ def start_values(model, S: np.ndarray, mean: np.ndarray | None = None) -> np.nda
         if f == 0:
             continue
         if op[k] == "=~":
-            if lhs[k] in sign and rhs[k] in common:
-                v = sign[lhs[k]][rhs[k]] * np.sqrt(common[rhs[k]] / psi[lhs[k]])
+            if lhs[k] in sign and (lhs[k], rhs[k]) in common_in:
+                v = sign[lhs[k]][rhs[k]] * np.sqrt(common_in[lhs[k], rhs[k]] / psi[lhs[k]])
             else:
                 v = 1.0
         elif op[k] == "~~" and lhs[k] == rhs[k]:
