@@ -20,7 +20,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[lab,dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[lab,dev,dask]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name satisfaction --display-name "Python (satisfaction)" >/dev/null
 	touch $(STAMP)
 
@@ -55,7 +55,7 @@ bench: $(STAMP) sample
 
 # Re-pin the tested versions after a deliberate upgrade (then run make test).
 lock: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade -e '.[lab,dev]'
+	$(BIN)/python -m pip install --quiet --upgrade -e '.[lab,dev,dask]'
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > $(CONSTRAINTS)
 
 clean-venv:

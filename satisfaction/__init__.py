@@ -41,6 +41,19 @@ from .simulate import ChainSample, Organisation, chain_sample, organisation, wri
 # isort: split
 
 # --- io / clean -------------------------------------------------------------
+# --- claims -----------------------------------------------------------------
+from . import claims
+from .claims import (
+    claims_table,
+    cross_lagged,
+    drivers,
+    early_warning,
+    lead_lag,
+    power,
+    reform,
+    stability,
+    turnover,
+)
 from .cleaning import (
     Cleaned,
     careless_metrics,
@@ -53,10 +66,10 @@ from .cleaning import (
     recode_labels,
     reverse_code,
 )
-from .io import Export, ExportReport, read_export, write_processed
+from .io import Export, ExportReport, read_export, read_hr_events, read_units, write_processed
 
 # --- privacy / scales -------------------------------------------------------
-from .linkage import aggregate, to_quarter
+from .linkage import aggregate, agreement, link, person_periods, to_quarter, unit_panel
 from .privacy import guard, pseudonymise, pseudonymise_frame, suppress
 from .scales import item_analysis, reliability, score
 
@@ -103,6 +116,8 @@ __all__ = [
     "Export",
     "ExportReport",
     "write_processed",
+    "read_hr_events",
+    "read_units",
     "clean",
     "Cleaned",
     "recode_labels",
@@ -124,6 +139,22 @@ __all__ = [
     # aggregation
     "aggregate",
     "to_quarter",
+    # linkage
+    "unit_panel",
+    "agreement",
+    "link",
+    "person_periods",
+    # claims
+    "claims",
+    "claims_table",
+    "drivers",
+    "lead_lag",
+    "cross_lagged",
+    "turnover",
+    "stability",
+    "reform",
+    "early_warning",
+    "power",
     # sem
     "sem",
     "fit_sem",

@@ -27,5 +27,15 @@ from __future__ import annotations
 from ._common import META_COLUMNS
 from .export import Export, ExportReport, read_export
 from .processed import write_processed
+from .registers import HR_EVENT_NAMES, read_hr_events, read_units
 
-__all__ = ["Export", "ExportReport", "read_export", "write_processed", "META_COLUMNS"]
+__all__ = [
+    "Export",
+    "ExportReport",
+    "read_export",
+    "write_processed",
+    "META_COLUMNS",
+    "read_hr_events",
+    "read_units",
+    "HR_EVENT_NAMES",
+]
