@@ -308,9 +308,7 @@ def test_unidentified_model_warns_and_gives_nan_se():
     ("kwargs", "fragment"),
     [
         ({"data": POLIDEM.to_numpy()}, "DataFrame"),
-        ({"estimator": "PML"}, "unknown estimator"),
-        ({"group": "g"}, "multi-group"),
-        ({"missing": "pairwise"}, "not supported"),
+        ({"group": "g"}, "'g'"),
         ({"data": POLIDEM.assign(y1="x")}, "not numeric"),
         ({"data": POLIDEM.head(3)}, "only 3 rows"),
         ({"level": 95}, "between 0 and 1"),
@@ -444,7 +442,7 @@ def test_chain_model_syntax_and_errors():
     syntax = chain_model(default_instrument(), "partial", extra="ex1 ~~ ex2")
     assert "CSAT ~ c*REP + d*EX" in syntax and "total_ex_csat := d + b*c" in syntax
     assert syntax.endswith("ex1 ~~ ex2")
-    with pytest.raises(SEMError, match="partial"):
+    with pytest.raises(ValueError, match="mediation='both'"):  # OptionError
         chain_model(default_instrument(), "both")
     with pytest.raises(SEMError, match="constructs"):
         chain_model(default_instrument(), constructs=("A", "EX", "REP", "CSAT"))
@@ -633,12 +631,17 @@ def test_modindices_with_fixed_x_match_lavaan():
     assert mi.loc[("x1", "~~", "x1"), "sepc_all"] == 0
 
 
-def test_modindices_refuse_fiml_fits():
+def test_modindices_of_fiml_fits_use_the_fiml_score_test():
+    """result.modindices() of a FIML fit is fiml_modindices (it used to raise SEMError)."""
+    from satisfaction.sem.fiml import fiml_modindices
+
     data = HS[["x1", "x2", "x3", "x4"]].copy()
     data.iloc[::5, 1] = np.nan
     res = quiet_fit("F =~ x1 + x2 + x3 + x4", data, missing="fiml")
-    with pytest.raises(SEMError, match="complete-data"):
-        res.modindices()
+    mi = res.modindices()
+    direct = fiml_modindices(res, data)
+    np.testing.assert_allclose(mi["mi"].to_numpy(), direct["mi"].to_numpy())
+    assert len(mi) > 0 and np.isfinite(mi["mi"]).all()
 
 
 def test_singular_sample_covariance_is_a_clear_error():
@@ -667,3 +670,66 @@ def test_std_lv_fit_matches_lavaan():
     assert_close(est.loc[[0, 1, 21], "se"], [0.081, 0.077, 0.064], kind="printed", decimals=3)
     assert_close(est.loc[0, "std_all"], 0.772, kind="printed", decimals=3)
     assert_close(res.fit_measures["chisq"], 85.306, kind="printed", decimals=3)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("estimator", "PML"),
+        ("missing", "pairwise"),
+        ("se", "robust.huber.whyte"),
+        ("se", "boot"),
+        ("ci_type", "bc"),
+    ],
+)
+def test_fit_options_are_checked(option, value):
+    """Every string option of fit_sem is checked: a typo lists the allowed values."""
+    from satisfaction.errors import OptionError
+
+    with pytest.raises(OptionError, match=f"{option}={value!r} is not one of"):
+        fit_sem("dem60 =~ y1 + y2 + y3 + y4", POLIDEM, **{option: value})
+
+
+def test_lavaan_se_spellings_mean_what_they_mean_in_lavaan():
+    """se="robust.huber.white" used to return standard SEs silently; it is MLR's sandwich
+    (lavaan: cfa(..., se = "robust.huber.white") with estimator ML uses the same SEs as
+    estimator = "MLR"), and se="robust.sem" is MLM's."""
+    model = "F1 =~ x1 + x2 + x3\nF2 =~ x4 + x5 + x6"
+    data = HS[["x1", "x2", "x3", "x4", "x5", "x6"]]
+    standard = quiet_fit(model, data)
+    for spelling, est in (("robust.huber.white", "MLR"), ("robust.sem", "MLM"), ("robust", "MLM")):
+        via_se = quiet_fit(model, data, se=spelling)
+        direct = quiet_fit(model, data, estimator=est)
+        assert via_se.estimator == est
+        np.testing.assert_allclose(via_se.estimates["se"], direct.estimates["se"], rtol=1e-12)
+        assert not np.allclose(via_se.estimates["se"], standard.estimates["se"])
+    with pytest.raises(SEMError, match="robust.huber.white"):
+        fit_sem(model, data, estimator="MLM", se="robust.huber.white")
+    with pytest.raises(SEMError, match="se='robust'"):
+        fit_sem(model, data, estimator="GLS", se="robust")
+
+
+def test_chain_model_mediation_is_checked():
+    from satisfaction.errors import OptionError
+    from satisfaction.instruments import default_instrument
+    from satisfaction.sem import chain_model
+
+    with pytest.raises(OptionError, match="mediation='none'"):
+        chain_model(default_instrument(), "none")
+
+
+def test_convergence_failure_is_a_convergence_warning_where_it_happens(monkeypatch):
+    """The warning class comes from the fact (Estimation.converged), not from its wording."""
+    from satisfaction.errors import ConvergenceWarning
+    from satisfaction.sem import estimators, fitting
+
+    real = estimators.fit_ml
+
+    def stalled(*args, **kwargs):
+        out = real(*args, **kwargs)
+        return estimators.Estimation(out.theta, False, 500, out.fmin, "stalled")
+
+    monkeypatch.setattr(fitting, "fit_ml", stalled)
+    with pytest.warns(ConvergenceWarning, match="stalled"):
+        res = fit_sem("dem60 =~ y1 + y2 + y3 + y4", POLIDEM)
+    assert not res.converged and "stalled" in res.warnings[0]

@@ -29,8 +29,9 @@ from conftest import assert_close, load_reference, reference_data, reference_tab
 
 from satisfaction.errors import SEMError
 from satisfaction.sem import fit_sem
+from satisfaction.sem.fitindices import rmsea_ci
 from satisfaction.sem.model import Model, vech_indices
-from satisfaction.sem.robust import _vech_pairs, adf_gamma, rmsea_ci, robust_vcov
+from satisfaction.sem.robust import _vech_pairs, adf_gamma, robust_vcov
 
 HS = reference_data("hs")
 

@@ -1,6 +1,6 @@
-"""Model builders: lavaan syntax for the linkage chain LQ -> EX -> REP -> CSAT.
+"""Model builders: lavaan syntax for the linkage chain and for longitudinal invariance.
 
-The chain (DESIGN.md, hypotheses H1, H2, H7)::
+The chain LQ -> EX -> REP -> CSAT (hypotheses H1, H2, H7)::
 
     EX   ~ a*LQ
     REP  ~ b*EX
@@ -16,13 +16,19 @@ and the population model has no direct LQ -> CSAT effect (add one with
 ``extra="CSAT ~ e*LQ"`` if you want to test it). The full-mediation model is
 the partial one with ``d = 0``, so the two are nested and :func:`compare`
 tests ``d`` with a one-degree-of-freedom chi-square difference.
+
+:func:`longitudinal_model` writes one construct measured in several waves (wide
+columns ``ex1_t1 ... ex1_t4``) with the loadings, intercepts and residual variances
+of each item labelled alike across waves, level by level
+(:func:`satisfaction.sem.invariance.longitudinal_invariance` fits the sequence).
 """
 
 from __future__ import annotations
 
 from ..errors import SEMError
+from ..options import check_option
 
-__all__ = ["chain_model", "CHAIN_CONSTRUCTS"]
+__all__ = ["chain_model", "CHAIN_CONSTRUCTS", "longitudinal_model", "LONGITUDINAL_LEVELS"]
 
 #: construct names of the chain, in causal order
 CHAIN_CONSTRUCTS = ("LQ", "EX", "REP", "CSAT")
@@ -70,8 +76,7 @@ def chain_model(
     ind_lq_csat := a*b*c
     total_ex_csat := b*c
     """
-    if mediation not in ("partial", "full"):
-        raise SEMError(f"mediation={mediation!r} must be 'partial' or 'full'")
+    mediation = check_option(mediation, ("partial", "full"), "mediation", "chain_model")
     if len(constructs) != 4:
         raise SEMError("constructs must name four constructs: LQ, EX, REP and CSAT (in order)")
     lq, ex, rep, csat = constructs
@@ -95,4 +100,89 @@ def chain_model(
     ]
     if extra and extra.strip():
         lines.append(extra.strip())
+    return "\n".join(lines)
+
+
+#: longitudinal invariance levels (what each adds: loadings, intercepts, residual variances)
+LONGITUDINAL_LEVELS = ("configural", "metric", "scalar", "strict")
+
+
+def longitudinal_model(
+    construct: str,
+    items,
+    waves,
+    level: str = "configural",
+    *,
+    sep: str = "_",
+    autocorrelated: bool = True,
+) -> str:
+    """lavaan syntax of one construct measured in several waves, with equalities across waves.
+
+    Parameters
+    ----------
+    construct : str
+        Name of the construct (the factor of wave ``w`` is ``f"{construct}{sep}{w}"``).
+    items : sequence of str
+        Item stems; the column of item ``i`` in wave ``w`` is ``f"{i}{sep}{w}"``
+        (wide data: ``ex1_t1, ex2_t1, ..., ex1_t2, ...``).
+    waves : sequence of str
+        Wave suffixes, in time order (the first is the reference wave).
+    level : {"configural", "metric", "scalar", "strict"}
+        ``metric`` labels each item's loading the same in every wave, ``scalar`` also
+        its intercept (latent means free but in the first wave), ``strict`` also its
+        residual variance.
+    sep : str
+        Separator between item stem and wave.
+    autocorrelated : bool
+        Let the residuals of the same item covary across waves (the usual
+        longitudinal CFA; Little 2013).
+
+    Returns
+    -------
+    str
+        lavaan syntax with a mean structure at every level, so the levels are nested.
+
+    Examples
+    --------
+    >>> print(longitudinal_model("EX", ["ex1", "ex2"], ["t1", "t2"], "scalar"))
+    EX_t1 =~ ex1_t1 + l2*ex2_t1
+    EX_t2 =~ ex1_t2 + l2*ex2_t2
+    ex1_t1 ~ i1*1
+    ex2_t1 ~ i2*1
+    ex1_t2 ~ i1*1
+    ex2_t2 ~ i2*1
+    EX_t1 ~ 0*1
+    EX_t2 ~ NA*1
+    ex1_t1 ~~ ex1_t2
+    ex2_t1 ~~ ex2_t2
+    """
+    level = check_option(level, LONGITUDINAL_LEVELS, "level", "longitudinal_model")
+    items, waves = list(items), list(waves)
+    if len(items) < 2 or len(waves) < 2:
+        raise SEMError("longitudinal_model needs at least two items and two waves")
+    rank = LONGITUDINAL_LEVELS.index(level)
+    lines = []
+    for w in waves:
+        terms = []
+        for j, item in enumerate(items, start=1):
+            lab = f"l{j}*" if rank >= 1 and j > 1 else ""
+            terms.append(f"{lab}{item}{sep}{w}")
+        lines.append(f"{construct}{sep}{w} =~ " + " + ".join(terms))
+    for w in waves:
+        for j, item in enumerate(items, start=1):
+            lab = f"i{j}*" if rank >= 2 else ""
+            lines.append(f"{item}{sep}{w} ~ {lab}1")
+    for k, w in enumerate(waves):
+        lines.append(f"{construct}{sep}{w} ~ {'NA' if rank >= 2 and k > 0 else '0'}*1")
+    if rank >= 3:
+        for w in waves:
+            for j, item in enumerate(items, start=1):
+                lines.append(f"{item}{sep}{w} ~~ r{j}*{item}{sep}{w}")
+    if autocorrelated:
+        for item in items:
+            cols = [f"{item}{sep}{w}" for w in waves]
+            for a in range(len(cols)):
+                rest = cols[a + 1 :]
+                if rest:
+                    lines.append(f"{cols[a]} ~~ " + " + ".join(rest))
     return "\n".join(lines)

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import SEMError, SEMWarning
+from .groups import GroupResult
 from .result import SEMResult
 
 __all__ = ["compare_models"]
@@ -46,8 +47,9 @@ def compare_models(
 
     Parameters
     ----------
-    *results : SEMResult
-        Two or more fitted models on the same data, nested in each other.
+    *results : SEMResult or GroupResult
+        Two or more fitted models on the same data, nested in each other
+        (multi-group fits compare like single-group ones).
     names : list of str, optional
         Model names (default ``model1``, ``model2``, ... or the keyword names).
     **named : SEMResult
@@ -96,8 +98,10 @@ def compare_models(
     if len(labels) != len(models):
         raise SEMError(f"{len(labels)} names for {len(models)} models; give one name per model")
     for lab, m in zip(labels, models, strict=True):
-        if not isinstance(m, SEMResult):
-            raise SEMError(f"{lab!r} is a {type(m).__name__}, not a fitted SEMResult")
+        if not isinstance(m, (SEMResult, GroupResult)):
+            raise SEMError(
+                f"{lab!r} is a {type(m).__name__}, not a fitted SEMResult or GroupResult"
+            )
     first = models[0]
     for lab, m in zip(labels[1:], models[1:], strict=True):
         if m.data_summary["n"] != first.data_summary["n"] or sorted(m.model.observed) != sorted(

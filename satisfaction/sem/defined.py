@@ -8,15 +8,60 @@ lavaan does) and ``V`` the covariance matrix of the free parameters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-from ..errors import SEMError
 from .model import Model
-from .syntax import compile_expression
+from .syntax import evaluate_expression
 
-__all__ = ["label_values", "evaluate", "evaluate_batch", "jacobian", "delta_vcov"]
+__all__ = [
+    "label_values",
+    "evaluate",
+    "evaluate_batch",
+    "evaluate_definitions",
+    "jacobian",
+    "delta_vcov",
+]
 
-_FUNCS = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs, "tanh": np.tanh}
+
+def evaluate_definitions(
+    definitions: list[tuple[str, str]], values: Mapping[str, np.ndarray | float]
+) -> dict[str, np.ndarray]:
+    """Evaluate ``:=`` definitions for many parameter draws at once.
+
+    Parameters
+    ----------
+    definitions : list of (name, expression)
+        In model order; a definition may use earlier defined names.
+    values : mapping
+        Label -> array of draws (all the same length) or a scalar (fixed parameters).
+
+    Returns
+    -------
+    dict
+        Name -> array of the defined parameter over the draws.
+
+    Notes
+    -----
+    Every expression goes through :func:`.syntax.evaluate_expression` (only
+    arithmetic, numbers, labels and the functions of ``DEFINED_FUNCTIONS``;
+    nothing is ``eval``-ed).
+
+    Examples
+    --------
+    >>> out = evaluate_definitions([("ind", "a*b"), ("tot", "c + ind")],
+    ...                            {"a": np.array([1.0, 2.0]), "b": 3.0, "c": 0.5})
+    >>> out["tot"].tolist()
+    [3.5, 6.5]
+    """
+    env = dict(values)
+    out: dict[str, np.ndarray] = {}
+    for name, expr in definitions:
+        val = np.asarray(evaluate_expression(expr, env, name=name), dtype=float)
+        env[name] = val
+        out[name] = val
+    return out
 
 
 def label_values(model: Model, values: np.ndarray) -> dict[str, np.ndarray]:
@@ -53,19 +98,8 @@ def label_values(model: Model, values: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _evaluate_labels(model: Model, labels: dict[str, np.ndarray]) -> np.ndarray:
-    env = dict(labels)
-    outs = []
-    with np.errstate(all="ignore"):
-        for d in model.definitions:
-            try:
-                val = eval(compile_expression(d.expr), {"__builtins__": {}, **_FUNCS}, env)  # noqa: S307
-            except ZeroDivisionError:
-                val = np.nan
-            except NameError as exc:  # pragma: no cover - names are checked at parse time
-                raise SEMError(f"model syntax line {d.line}: {exc}") from None
-            val = np.asarray(val, dtype=float)
-            env[d.name] = val
-            outs.append(val)
+    defs = [(d.name, d.expr) for d in model.definitions]
+    outs = list(evaluate_definitions(defs, labels).values())
     if not outs:
         return np.zeros(next(iter(labels.values())).shape + (0,)) if labels else np.zeros(0)
     shape = np.broadcast_shapes(*(o.shape for o in outs))

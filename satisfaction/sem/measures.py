@@ -6,7 +6,8 @@ baseline (independence) model:
 
 * ``chisq = 2 N F_min``; ``df = ndat - npar`` where ``ndat`` counts the
   variances, covariances (and means) of the observed variables, less those of
-  fixed.x covariates;
+  fixed.x covariates, and ``npar`` the free parameters less the general equality
+  constraints (lavaan's count; inequalities do not change it);
 * ``cfi = 1 - max(X2 - df, 0) / max(X2 - df, X2_b - df_b, 0)``;
 * ``tli = 1 - ((X2 - df) df_b) / ((X2_b - df_b) df)``;
 * ``rmsea = sqrt(max(X2 / (N df) - 1 / N, 0))`` (``N - 1`` for GLS and ULS), its 90% interval by inverting the
@@ -25,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
+from .fitindices import cfi, chisq_pvalue, rmsea, rmsea_ci, rmsea_pvalue, tli
 from .model import Model, vech
 from .standardize import total_variances
 
@@ -35,7 +36,6 @@ __all__ = [
     "independence_model",
     "ndat",
     "srmr",
-    "rmsea_ci",
     "fit_measures",
     "r2",
 ]
@@ -177,64 +177,6 @@ def srmr(S: np.ndarray, sigma: np.ndarray, mean=None, mu=None) -> float:
     return float(np.sqrt(np.mean(res**2)))
 
 
-def rmsea_ci(x2: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
-    """lavaan's RMSEA confidence interval (``lav_fit_rmsea_ci``).
-
-    Parameters
-    ----------
-    x2, df : float
-        Test statistic and degrees of freedom.
-    n : int
-        Number of observations (N - 1 for GLS/ULS, as lavaan).
-    level : float
-        Confidence level (lavaan: 0.90).
-
-    Returns
-    -------
-    (float, float)
-        Lower and upper limit, from the noncentrality parameters whose
-        noncentral chi-square puts ``X2`` at the ``(1 + level)/2`` and
-        ``(1 - level)/2`` quantiles.
-
-    Examples
-    --------
-    >>> [round(v, 3) for v in rmsea_ci(85.306, 24, 301)]  # lavaan HS CFA: 0.071, 0.114
-    [0.071, 0.114]
-    """
-    if not (np.isfinite(x2) and df >= 1):
-        return (0.0, 0.0) if np.isfinite(x2) else (np.nan, np.nan)
-    upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
-
-    def lower_f(lam):
-        return (
-            stats.ncx2.cdf(x2, df, lam) - upper_p if lam > 0 else stats.chi2.cdf(x2, df) - upper_p
-        )
-
-    def upper_f(lam):
-        return (
-            stats.ncx2.cdf(x2, df, lam) - lower_p if lam > 0 else stats.chi2.cdf(x2, df) - lower_p
-        )
-
-    if lower_f(0) < 0:
-        lo = 0.0
-    else:
-        try:
-            lam = optimize.brentq(lower_f, 0, max(x2, 1e-8), xtol=1e-12)
-            lo = float(np.sqrt(lam / (n * df)))
-        except ValueError:
-            lo = np.nan
-    n_rmsea = max(n, x2 * 4)
-    if upper_f(n_rmsea) > 0 or upper_f(0) < 0:
-        hi = 0.0
-    else:
-        try:
-            lam = optimize.brentq(upper_f, 0, n_rmsea, xtol=1e-12)
-            hi = float(np.sqrt(lam / (n * df)))
-        except ValueError:
-            hi = np.nan
-    return lo, hi
-
-
 def _logl(S, sigma, n, mean=None, mu=None) -> float:
     p = S.shape[0]
     sign, logdet = np.linalg.slogdet(sigma)
@@ -284,30 +226,23 @@ def fit_measures(
     """
     S_ml = S if S_ml is None else S_ml
     sigma, mu = model.implied(theta)
-    npar = model.n_free
+    npar = model.n_free - model.n_equalities  # lavaan: equality constraints return df
     df = ndat(model) - npar
     x2 = 2 * n * fmin
     base = independence_model(model)
     df_b = ndat(base) - base.n_free
     x2_b = 2 * n * baseline_fmin
-    pval = float(stats.chi2.sf(x2, df)) if df > 0 else np.nan
-    pval_b = float(stats.chi2.sf(x2_b, df_b)) if df_b > 0 else np.nan
-    t1 = max(x2 - df, 0.0)
-    t2 = max(x2 - df, x2_b - df_b, 0.0)
-    cfi = (
-        1.0 if (np.isclose(t1, 0, atol=1.5e-8) and np.isclose(t2, 0, atol=1.5e-8)) else 1 - t1 / t2
-    )
-    tt1, tt2 = (x2 - df) * df_b, (x2_b - df_b) * df
-    tli = 1 - tt1 / tt2 if (df > 0 and abs(tt2) > 0) else 1.0
+    pval = chisq_pvalue(x2, df)
+    pval_b = chisq_pvalue(x2_b, df_b)
     if estimator in ("GLS", "ULS"):  # lavaan: N - 1 for the Wishart-type estimators
         nr = n - 1
         if estimator == "ULS":  # no reference distribution for the ULS statistic
             pval = pval_b = np.nan
     else:
         nr = n
-    rmsea = float(np.sqrt(max(x2 / nr / df - 1 / nr, 0.0))) if df > 0 else 0.0
     lo, hi = rmsea_ci(x2, df, nr)
-    rmsea_p = float(stats.ncx2.sf(x2, df, nr * df * 0.05**2)) if df > 0 else np.nan
+    fit_cfi, fit_tli = cfi(x2, df, x2_b, df_b), tli(x2, df, x2_b, df_b)
+    fit_rmsea, rmsea_p = rmsea(x2, df, nr), rmsea_pvalue(x2, df, nr)
     use_mean = model.meanstructure
     sr = srmr(S, sigma, mean if use_mean else None, mu if use_mean else None)
     if estimator in ("ML", "MLM", "MLR"):
@@ -333,9 +268,9 @@ def fit_measures(
         x2_b,
         df_b,
         pval_b,
-        cfi,
-        tli,
-        rmsea,
+        fit_cfi,
+        fit_tli,
+        fit_rmsea,
         lo,
         hi,
         rmsea_p,

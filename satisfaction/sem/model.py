@@ -31,7 +31,13 @@ import pandas as pd
 
 from ..errors import SEMError
 from .partable import RAM_MATRIX, build_partable, variable_names
-from .syntax import Definition, parse_syntax
+from .syntax import (
+    Definition,
+    constrain_formulas,
+    parse_constraints,
+    parse_syntax,
+    simple_constraint,
+)
 
 __all__ = ["Model", "vech", "vech_indices", "duplication_matrix"]
 
@@ -128,7 +134,16 @@ class Model:
     """
 
     def __init__(
-        self, syntax, partable, observed, latent, meanstructure, std_lv, definitions, names
+        self,
+        syntax,
+        partable,
+        observed,
+        latent,
+        meanstructure,
+        std_lv,
+        definitions,
+        names,
+        constraints=(),
     ):
         self.syntax: str = syntax
         self.partable: pd.DataFrame = partable
@@ -138,6 +153,8 @@ class Model:
         self.std_lv: bool = bool(std_lv)
         self.definitions: list[Definition] = list(definitions)
         self.names: dict[str, list[str]] = names
+        #: general constraints (``a == 2*b``, ``a > 0``); simple ones are in the partable
+        self.constraints: list = list(constraints)
         pt = partable[partable["op"] != ":="]
         self.n_free: int = int(pt["free"].max()) if len(pt) and pt["free"].max() > 0 else 0
         self._setup(pt)
@@ -193,6 +210,74 @@ class Model:
         6   F  ~~   F     6    NaN
         """
         formulas, definitions = parse_syntax(syntax)
+        grouped = [f for f in formulas if f.per_group is not None]
+        if grouped:
+            f = grouped[0]
+            raise SEMError(
+                f"model syntax line {f.line}: group-specific modifiers c(...) need a "
+                "multi-group model; pass group='column' to fit_sem"
+            )
+        constraints = parse_constraints(syntax)
+        formulas = constrain_formulas(formulas, constraints)
+        model = cls.from_formulas(
+            syntax,
+            formulas,
+            definitions,
+            data_columns,
+            meanstructure=meanstructure,
+            std_lv=std_lv,
+            fixed_x=fixed_x,
+        )
+        general = [c for c in constraints if not simple_constraint(c)]
+        if not general:
+            return model
+        return cls(
+            model.syntax,
+            model.partable,
+            model.observed,
+            model.latent,
+            model.meanstructure,
+            model.std_lv,
+            model.definitions,
+            model.names,
+            general,
+        )
+
+    @classmethod
+    def from_formulas(
+        cls,
+        syntax: str,
+        formulas,
+        definitions,
+        data_columns,
+        *,
+        meanstructure: bool = False,
+        std_lv: bool = False,
+        fixed_x: bool = True,
+    ) -> Model:
+        """Specify a model from parsed formulas (:func:`.syntax.parse_syntax`).
+
+        Parameters
+        ----------
+        syntax : str
+            The syntax the formulas came from (kept for display).
+        formulas, definitions : list
+            As :func:`.syntax.parse_syntax` returns them (one group's modifiers applied).
+        data_columns : iterable of str
+        meanstructure, std_lv, fixed_x : bool
+            As :meth:`from_syntax`.
+
+        Returns
+        -------
+        Model
+
+        Examples
+        --------
+        >>> from satisfaction.sem.syntax import parse_syntax
+        >>> f, d = parse_syntax("F =~ a + b + c")
+        >>> Model.from_formulas("F =~ a + b + c", f, d, ["a", "b", "c"]).n_free
+        6
+        """
         if any(f.op == "~1" for f in formulas):  # lavaan: intercepts imply a mean structure
             meanstructure = True
         columns = [str(c) for c in data_columns]
@@ -311,6 +396,19 @@ class Model:
         ]
 
     @property
+    def label_map(self) -> dict:
+        """Label -> 0-based index into theta (free parameters) or the fixed value."""
+        out = {}
+        for lab, k in self.label_rows.items():
+            out[lab] = int(self._free[k] - 1) if self._free[k] > 0 else float(self._value[k])
+        return out
+
+    @property
+    def n_equalities(self) -> int:
+        """Number of general equality constraints (lavaan's df adds them back)."""
+        return sum(c.op == "==" for c in self.constraints)
+
+    @property
     def has_exo(self) -> bool:
         """True if the model has exogenous observed covariates fixed to sample values."""
         return bool(len(self._ex) or len(self._exm))
@@ -357,6 +455,7 @@ class Model:
             self.std_lv,
             self.definitions,
             self.names,
+            self.constraints,
         )
 
     def exo_values(self, S: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:

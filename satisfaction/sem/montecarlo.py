@@ -9,120 +9,13 @@ every ``:=`` definition for each draw and takes percentiles. It needs no refitti
 
 from __future__ import annotations
 
-import ast
-import operator
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
 from ..errors import SEMError
+from .defined import evaluate_definitions
 
-__all__ = ["monte_carlo_ci", "evaluate_definitions"]
-
-_FUNCS = {
-    "sqrt": np.sqrt,
-    "exp": np.exp,
-    "log": np.log,
-    "abs": np.abs,
-    "tanh": np.tanh,
-    "pnorm": None,  # filled lazily (scipy)
-}
-_BINOPS = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
-}
-
-
-def _compile(expr: str, name: str):
-    """Parse a ``:=`` right-hand side into a safe evaluator closure."""
-    text = expr.replace("^", "**")
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        raise SEMError(
-            f"defined parameter '{name} := {expr}' is not a valid expression; use labels, numbers, "
-            "+ - * / ^ and sqrt/exp/log/abs/tanh."
-        ) from exc
-
-    def ev(node, env):
-        if isinstance(node, ast.Expression):
-            return ev(node.body, env)
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return _BINOPS[type(node.op)](ev(node.left, env), ev(node.right, env))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            v = ev(node.operand, env)
-            return -v if isinstance(node.op, ast.USub) else v
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            if node.id not in env:
-                raise SEMError(
-                    f"defined parameter '{name} := {expr}' uses '{node.id}', which is not a "
-                    "parameter label; label the path in the model (e.g. 'y ~ a*x')."
-                )
-            return env[node.id]
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in _FUNCS
-            and len(node.args) == 1
-            and not node.keywords
-        ):
-            if node.func.id == "pnorm":
-                from scipy.special import ndtr
-
-                return ndtr(ev(node.args[0], env))
-            return _FUNCS[node.func.id](ev(node.args[0], env))
-        raise SEMError(
-            f"defined parameter '{name} := {expr}' contains an unsupported construct "
-            f"({type(node).__name__}); use labels, numbers, + - * / ^ and sqrt/exp/log/abs/tanh."
-        )
-
-    return lambda env: ev(tree, env)
-
-
-def evaluate_definitions(
-    definitions: list[tuple[str, str]], values: Mapping[str, np.ndarray | float]
-) -> dict[str, np.ndarray]:
-    """Evaluate ``:=`` definitions for many parameter draws at once.
-
-    Parameters
-    ----------
-    definitions : list of (name, expression)
-        In model order; a definition may use earlier defined names.
-    values : mapping
-        Label -> array of draws (all the same length) or a scalar (fixed parameters).
-
-    Returns
-    -------
-    dict
-        Name -> array of the defined parameter over the draws.
-
-    Notes
-    -----
-    Expressions are parsed with :mod:`ast` and only arithmetic, numbers, labels and a few
-    functions (``sqrt, exp, log, abs, tanh, pnorm``) are allowed; nothing is ``eval``-ed.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from satisfaction.sem.montecarlo import evaluate_definitions
-    >>> out = evaluate_definitions([("ind", "a*b"), ("tot", "c + ind")],
-    ...                            {"a": np.array([1.0, 2.0]), "b": 3.0, "c": 0.5})
-    >>> out["tot"].tolist()
-    [3.5, 6.5]
-    """
-    env = dict(values)
-    out: dict[str, np.ndarray] = {}
-    for name, expr in definitions:
-        val = np.asarray(_compile(expr, name)(env), dtype=float)
-        env[name] = val
-        out[name] = val
-    return out
+__all__ = ["monte_carlo_ci", "definition_inputs", "definition_values"]
 
 
 def definition_inputs(pt: pd.DataFrame) -> tuple[list[tuple[str, str]], dict[str, int | float]]:
@@ -147,6 +40,7 @@ def definition_inputs(pt: pd.DataFrame) -> tuple[list[tuple[str, str]], dict[str
 
 
 def definition_values(mapping: dict[str, int | float], thetas: np.ndarray) -> dict:
+    """Label -> column of ``thetas`` (free labels) or fixed value, for :func:`evaluate_definitions`."""
     return {lab: (thetas[..., j] if isinstance(j, int) else j) for lab, j in mapping.items()}
 
 

@@ -37,6 +37,51 @@ ESTIMATE_COLUMNS = [
 ]
 
 
+def _heywood(model: Model, theta: np.ndarray, std_all: np.ndarray) -> list[str]:
+    """Heywood cases and non-positive-definite implied or latent matrices, as sentences."""
+    out = []
+    est = np.array([theta[f - 1] if f > 0 else np.nan for f in model._free])
+    lhs_a, op_a, rhs_a = model._lhs, model._op, model._rhs
+    for k in range(len(lhs_a)):
+        lhs, op, rhs = lhs_a[k], op_a[k], rhs_a[k]
+        if op == "~~" and lhs == rhs and np.isfinite(est[k]) and est[k] < 0:
+            out.append(
+                f"Heywood case: the variance of {lhs!r} is negative ({est[k]:.3f}); the "
+                "model is misspecified or the sample too small"
+            )
+        elif op in ("=~", "~~") and lhs != rhs and np.isfinite(std_all[k]) and abs(std_all[k]) > 1:
+            out.append(
+                f"Heywood case: standardised '{lhs} {op} {rhs}' is {std_all[k]:.3f} (|value| > 1)"
+            )
+    sigma, _ = model.implied(theta)
+    if np.min(np.linalg.eigvalsh(sigma)) <= 0:
+        out.append("the model-implied covariance matrix is not positive definite")
+    a, s, _ = model.matrices(theta)
+    lv = slice(model.p, model.n_vars)
+    if model.latent and np.min(np.linalg.eigvalsh(s[lv, lv])) < -1e-10:
+        out.append(
+            "the covariance matrix of the latent variables (residuals) is not positive definite"
+        )
+    return out
+
+
+def _bootstrap_rows(model: Model, boot) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row bootstrap SEs and intervals (fixed rows: se 0, interval NaN = collapse to est)."""
+    n_rows = len(model.partable)
+    se_rows = np.full(n_rows, np.nan)
+    ci_rows = np.full((n_rows, 2), np.nan)
+    ci = boot.ci
+    free = model.partable["free"].to_numpy()
+    ops = model.partable["op"].to_numpy()
+    for k in range(n_rows):
+        if k in ci.index:
+            se_rows[k] = ci.at[k, "se"]
+            ci_rows[k] = ci.at[k, "ci_lower"], ci.at[k, "ci_upper"]
+        elif ops[k] != ":=" and free[k] == 0:
+            se_rows[k] = 0.0
+    return se_rows, ci_rows
+
+
 class SEMResult:
     """A fitted structural equation model (lavaan-style results, immutable).
 
@@ -100,6 +145,7 @@ class SEMResult:
         se_rows: np.ndarray | None = None,
         ci_rows: np.ndarray | None = None,
         extra: dict | None = None,
+        bootstrap=None,
     ):
         self.model = model
         self.theta = np.asarray(theta, float).copy()
@@ -121,6 +167,9 @@ class SEMResult:
         self._fmin = float(fmin)
         self._baseline_fmin = float(baseline_fmin)
         self.extra = dict(extra or {})
+        if bootstrap is not None:
+            self.extra["bootstrap"] = bootstrap
+            se_rows, ci_rows = _bootstrap_rows(model, bootstrap)
         self._fit = fit_measures(
             model=model,
             theta=self.theta,
@@ -145,6 +194,8 @@ class SEMResult:
                 self._fit[key] = value
         self._estimates = self._build_estimates(se_rows, ci_rows)
         self._r2 = r2(model, self.theta)
+        std_all = self._estimates["std_all"].to_numpy()[: len(model._free)]
+        self.warnings.extend(_heywood(model, self.theta, std_all))
 
     # ------------------------------------------------------------------ tables
     def _build_estimates(self, se_rows, ci_rows) -> pd.DataFrame:
@@ -283,7 +334,8 @@ class SEMResult:
         pandas.DataFrame
             ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all`` for every parameter
             fixed in the model (fixed loadings, residual covariances,
-            regressions) whose release is identified; see :mod:`.modindices`.
+            regressions) whose release is identified; see :mod:`.modindices`
+            (FIML fits: :func:`satisfaction.sem.fiml.fiml_modindices`).
 
         Examples
         --------
@@ -293,9 +345,13 @@ class SEMResult:
         >>> round(float(res.modindices(sort=True)["mi"].iloc[0]), 3)  # lavaan: y1 ~~ y3, 9.249
         9.249
         """
+        from .fiml import fiml_modindices
         from .modindices import modindices
 
-        out = modindices(self)
+        if self.extra.get("missing") == "fiml":  # lavaan's score test on the FIML information
+            out = fiml_modindices(self, self.extra["fiml_data"])
+        else:
+            out = modindices(self)
         if minimum_value > 0:
             out = out[out["mi"] > minimum_value]
         if sort:

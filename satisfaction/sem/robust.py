@@ -66,11 +66,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from ..errors import SEMError
+from .fitindices import cfi, rmsea, rmsea_ci, rmsea_pvalue, tli
 
-__all__ = ["robust_vcov", "robust_fit_measures", "adf_gamma", "rmsea_ci"]
+__all__ = ["robust_vcov", "robust_fit_measures", "adf_gamma"]
 
 _KINDS = ("MLM", "MLR")
 
@@ -411,101 +412,6 @@ def _complete_matrix(model: Any, data: pd.DataFrame) -> np.ndarray:
     return x
 
 
-def rmsea_ci(
-    chisq: float, df: float, n: int, level: float = 0.90, c_hat: float = 1.0
-) -> tuple[float, float]:
-    """Confidence interval of the RMSEA from the noncentral chi-square (lavaan's rule).
-
-    Parameters
-    ----------
-    chisq, df : float
-        Test statistic and its degrees of freedom.
-    n : int
-        Number of observations.
-    level : float, default 0.90
-        Confidence level (lavaan's ``rmsea.ci.level``).
-    c_hat : float, default 1.0
-        Scaling factor for the robust RMSEA (``rmsea.ci.*.robust``).
-
-    Returns
-    -------
-    tuple of float
-        ``(lower, upper)``.
-
-    Notes
-    -----
-    ``lambda_L`` solves ``P(chi2(df, lambda) <= chisq) = (1 + level)/2`` and ``lambda_U``
-    solves it for ``(1 - level)/2``; the bounds are ``sqrt(c_hat lambda / (N df))``, as in
-    lavaan's ``lav_fit_rmsea_ci()``.
-
-    Examples
-    --------
-    >>> lo, hi = rmsea_ci(85.306, 24, 301)
-    >>> round(lo, 3), round(hi, 3)
-    (0.071, 0.114)
-    """
-    if not (np.isfinite(chisq) and np.isfinite(df)) or df < 1:
-        return 0.0, 0.0
-    upper_p = 1 - (1 - level) / 2
-    lower_p = (1 - level) / 2
-
-    def cdf(lam: float) -> float:
-        if lam <= 0:
-            return float(stats.chi2.cdf(chisq, df))
-        return float(stats.ncx2.cdf(chisq, df, lam))
-
-    if cdf(0.0) - upper_p < 0:
-        lower = 0.0
-    else:
-        lam = optimize.brentq(lambda t: cdf(t) - upper_p, 0.0, chisq, xtol=1e-12)
-        lower = float(np.sqrt(c_hat * lam / (n * df)))
-    n_rmsea = max(n, chisq * 4)
-    if cdf(n_rmsea) - lower_p > 0 or cdf(0.0) - lower_p < 0:
-        upper = 0.0
-    else:
-        lam = optimize.brentq(lambda t: cdf(t) - lower_p, 0.0, n_rmsea, xtol=1e-12)
-        upper = float(np.sqrt(c_hat * lam / (n * df)))
-    return lower, upper
-
-
-def rmsea(chisq, df, n, c_hat=1.0) -> float:
-    if df <= 0:
-        return 0.0
-    return float(np.sqrt(max(chisq / n / df - c_hat / n, 0.0)))
-
-
-def rmsea_pvalue(chisq, df, n, h0, c_hat=1.0, close=True) -> float:
-    if df <= 0:
-        return float("nan")
-    ncp = n * df / c_hat * h0**2
-    cdf = float(stats.ncx2.cdf(chisq, df, ncp))
-    return 1 - cdf if close else cdf
-
-
-def cfi(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
-    if robust and df > 0 and c != 1 and cb != 1:
-        t1 = max(x2 - c * df, 0.0)
-        t2 = max(x2 - c * df, x2b - cb * dfb, 0.0)
-    else:
-        t1 = max(x2 - df, 0.0)
-        t2 = max(x2 - df, x2b - dfb, 0.0)
-    if np.isclose(t1, 0.0, atol=1.5e-8) and np.isclose(t2, 0.0, atol=1.5e-8):
-        return 1.0
-    return 1 - t1 / t2
-
-
-def tli(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
-    if robust and df > 0 and c != 1 and cb != 1:
-        t1 = (x2 - c * df) * dfb
-        t2 = (x2b - cb * dfb) * df
-    else:
-        t1 = (x2 - df) * dfb
-        t2 = (x2b - dfb) * df
-    if df > 0 and abs(t2) > 0:
-        return 1 - t1 / t2
-    return 1.0
-
-
 def robust_fit_measures(
     chisq: float,
     df: int,
@@ -569,17 +475,17 @@ def robust_fit_measures(
         "baseline_chisq_scaling_factor": cb,
         "cfi_scaled": cfi(x2s, df, x2bs, baseline_df),
         "tli_scaled": tli(x2s, df, x2bs, baseline_df),
-        "cfi_robust": cfi(chisq, df, baseline_chisq, baseline_df, c, cb, robust=True),
-        "tli_robust": tli(chisq, df, baseline_chisq, baseline_df, c, cb, robust=True),
+        "cfi_robust": cfi(chisq, df, baseline_chisq, baseline_df, c=c, c_b=cb),
+        "tli_robust": tli(chisq, df, baseline_chisq, baseline_df, c=c, c_b=cb),
         "rmsea_scaled": rmsea(chisq, trace, n),
     }
-    lo, hi = rmsea_ci(chisq, trace, n, level)
+    lo, hi = rmsea_ci(chisq, trace, n, level=level)
     out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = lo, hi
-    out["rmsea_pvalue_scaled"] = rmsea_pvalue(chisq, trace, n, 0.05)
-    out["rmsea_robust"] = rmsea(chisq, df, n, c)
-    lo, hi = rmsea_ci(x2s, df, n, level, c_hat=c)
+    out["rmsea_pvalue_scaled"] = rmsea_pvalue(chisq, trace, n)
+    out["rmsea_robust"] = rmsea(chisq, df, n, c_hat=c)
+    lo, hi = rmsea_ci(x2s, df, n, level=level, c_hat=c)
     out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
-    out["rmsea_pvalue_robust"] = rmsea_pvalue(x2s, df, n, 0.05, c_hat=c)
+    out["rmsea_pvalue_robust"] = rmsea_pvalue(x2s, df, n, c_hat=c)
     return out
 
 

@@ -15,26 +15,51 @@ formulas continued on the next line after a trailing ``+``.
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr
 
 from ..errors import SEMError
 
 __all__ = [
     "Formula",
     "Definition",
+    "Constraint",
+    "parse_constraints",
+    "constrain_formulas",
+    "simple_constraint",
     "parse_syntax",
-    "compile_expression",
+    "evaluate_expression",
     "expression_names",
     "DEFINED_FUNCTIONS",
 ]
 
 _NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_OPERATORS = ("=~", "~~", "~")  # longest first after ':=' and the unsupported ones
+_OPERATORS = ("=~", "~~", "~")
+_CONSTRAINT = re.compile(
+    r"==|(?<![<=])<(?![~=])|(?<![=])>(?![=])"
+)  # longest first after ':=' and the unsupported ones
 
-#: functions allowed in the right-hand side of ``:=``
-DEFINED_FUNCTIONS = {"sqrt": "sqrt", "exp": "exp", "log": "log", "abs": "abs", "tanh": "tanh"}
+#: the functions allowed in ``:=`` and constraint expressions (the one table of them)
+DEFINED_FUNCTIONS = {
+    "sqrt": np.sqrt,
+    "exp": np.exp,
+    "log": np.log,
+    "abs": np.abs,
+    "tanh": np.tanh,
+    "pnorm": ndtr,
+}
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,55 @@ class Formula:
     fixed: float | None = None
     start: float | None = None
     free_na: bool = False
+    line: int = 0
+    per_group: tuple | None = None
+
+    def for_group(self, g: int, n_groups: int) -> Formula:
+        """This formula with the ``g``-th group's modifiers of ``c(...)`` applied.
+
+        Parameters
+        ----------
+        g, n_groups : int
+            Group index (0-based) and number of groups.
+
+        Returns
+        -------
+        Formula
+
+        Examples
+        --------
+        >>> f, _ = parse_syntax("F =~ x1 + c(a1, a2)*x2")
+        >>> f[1].for_group(1, 2).label
+        'a2'
+        """
+        if self.per_group is None:
+            return self
+        if len(self.per_group) != n_groups:
+            raise SEMError(
+                f"model syntax line {self.line}: c(...) gives {len(self.per_group)} values for "
+                f"'{self.lhs} {self.op} {self.rhs}' but the data have {n_groups} groups; give "
+                "one value per group"
+            )
+        mods = self.per_group[g]
+        return Formula(
+            self.lhs,
+            self.op,
+            self.rhs,
+            label=mods.get("label", self.label),
+            fixed=mods.get("fixed", self.fixed),
+            start=mods.get("start", self.start),
+            free_na=mods.get("free_na", self.free_na),
+            line=self.line,
+        )
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A constraint ``lhs op rhs`` with ``op`` one of ``==``, ``<``, ``>`` (lavaan's)."""
+
+    lhs: str
+    op: str
+    rhs: str
     line: int = 0
 
 
@@ -99,13 +173,12 @@ def _parse_modifier(mod: str, line: int, text: str) -> dict:
     m = re.fullmatch(r"(?:label|equal)\(\s*['\"]?([A-Za-z_.][A-Za-z0-9_.]*)['\"]?\s*\)", mod)
     if m:
         return {"label": m.group(1)}
-    if mod.startswith("c("):
-        raise _err(
-            line,
-            text,
-            "group-specific modifiers c(...) need a multi-group model, "
-            "which is not supported; use one label or value",
-        )
+    m = re.fullmatch(r"c\((.*)\)", mod)
+    if m:  # lavaan's group-specific modifiers: one label / value / NA per group
+        parts = [x.strip() for x in m.group(1).split(",")]
+        if any(not x or x.startswith("c(") for x in parts):
+            raise _err(line, text, f"cannot read {mod!r}; write c(a1, a2) or c(NA, 1)")
+        return {"per_group": tuple(_parse_modifier(x, line, text) for x in parts)}
     if _NAME.match(mod):
         return {"label": mod}
     raise _err(
@@ -213,6 +286,8 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
             _check_expression(expr, line, text)
             definitions.append(Definition(name, re.sub(r"\s+", "", expr), line))
             continue
+        if _CONSTRAINT.search(text):  # a == b, a < b, a > b: see parse_constraints
+            continue
         for bad in ("==", "<", ">", "<~", "|", "%"):
             if bad in text:
                 raise _err(
@@ -258,25 +333,206 @@ def parse_syntax(syntax: str) -> tuple[list[Formula], list[Definition]]:
     return formulas, definitions
 
 
-def compile_expression(expr: str):
-    """Compile a ``:=`` expression (``^`` is a power) into a code object.
+def parse_constraints(syntax: str) -> list[Constraint]:
+    """The constraint lines (``a == b``, ``a > 0``, ``a < b``) of lavaan model syntax.
+
+    Parameters
+    ----------
+    syntax : str
+
+    Returns
+    -------
+    list of Constraint
+        In the order written; :func:`parse_syntax` skips these lines.
+
+    Examples
+    --------
+    >>> parse_constraints("y ~ a*x + b*z\\na == b\\nb > 0")
+    [Constraint(lhs='a', op='==', rhs='b', line=2), Constraint(lhs='b', op='>', rhs='0', line=3)]
+    """
+    out = []
+    if not isinstance(syntax, str):
+        return out
+    for line, text in _logical_lines(syntax):
+        if ":=" in text:
+            continue
+        m = _CONSTRAINT.search(text)
+        if not m:
+            continue
+        lhs, rhs = text[: m.start()].strip(), text[m.end() :].strip()
+        if not lhs or not rhs:
+            raise _err(line, text, f"both sides of {m.group(0)!r} must be labels or expressions")
+        _check_expression(lhs, line, text)
+        _check_expression(rhs, line, text)
+        out.append(Constraint(re.sub(r"\s+", "", lhs), m.group(0), re.sub(r"\s+", "", rhs), line))
+    return out
+
+
+def simple_constraint(c: Constraint) -> bool:
+    """True for ``label == label`` and ``label == number`` (shared or fixed parameters).
+
+    Parameters
+    ----------
+    c : Constraint
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> [simple_constraint(c) for c in parse_constraints("a == b\\na == 2*b\\na > 0")]
+    [True, False, False]
+    """
+    return (
+        c.op == "=="
+        and bool(_NAME.match(c.lhs))
+        and bool(_NAME.match(c.rhs) or _NUMBER.match(c.rhs))
+    )
+
+
+def constrain_formulas(formulas, constraints, labels=None) -> list[Formula]:
+    """Apply simple constraints: ``a == b`` shares one parameter, ``a == 0.5`` fixes ``a``.
+
+    Parameters
+    ----------
+    formulas : list of Formula
+    constraints : list of Constraint
+    labels : set of str, optional
+        Every label of the model (all groups'); default the labels of ``formulas``.
+
+    Returns
+    -------
+    list of Formula
+        Labels joined by ``==`` renamed to one label, labels equal to a number fixed.
+
+    Raises
+    ------
+    SEMError
+        A simple constraint naming an unknown label. Other constraints (inequalities,
+        expressions) are left to :mod:`satisfaction.sem.constraints`.
+
+    Examples
+    --------
+    >>> f, _ = parse_syntax("y ~ a*x + b*z")
+    >>> [x.label for x in constrain_formulas(f, parse_constraints("a == b"))]
+    ['a', 'a']
+    """
+    joins: dict[str, str] = {}
+    fixes: dict[str, float] = {}
+
+    def root(x):
+        while x in joins:
+            x = joins[x]
+        return x
+
+    if labels is None:
+        labels = {f.label for f in formulas if f.label}
+    for c in constraints:
+        if not simple_constraint(c):
+            continue  # handled by satisfaction.sem.constraints
+        missing = [v for v in (c.lhs, c.rhs) if _NAME.match(v) and v not in labels]
+        if missing:
+            raise SEMError(
+                f"model syntax line {c.line}: {missing[0]!r} in '{c.lhs} == {c.rhs}' is "
+                "not a label of any parameter; label the parameter first, e.g. 'y ~ a*x'"
+            )
+        if _NAME.match(c.rhs):
+            a, b = root(c.lhs), root(c.rhs)
+            if a != b:
+                joins[b] = a
+        else:
+            fixes[c.lhs] = float(c.rhs)
+    out = []
+    for f in formulas:
+        lab = root(f.label) if f.label else f.label
+        fixed = fixes.get(lab, fixes.get(f.label, f.fixed))
+        out.append(
+            Formula(
+                f.lhs,
+                f.op,
+                f.rhs,
+                label=lab,
+                fixed=fixed,
+                start=f.start,
+                free_na=f.free_na and fixed is None,
+                line=f.line,
+                per_group=f.per_group,
+            )
+        )
+    return out
+
+
+def evaluate_expression(expr: str, env, *, name: str = "") -> np.ndarray | float:
+    """Evaluate a ``:=`` (or constraint) expression: the one evaluator of the engine.
 
     Parameters
     ----------
     expr : str
-        The right-hand side of a ``:=`` line.
+        Right-hand side of a ``:=`` line: labels, numbers, ``+ - * / ^`` and the
+        functions of :data:`DEFINED_FUNCTIONS`.
+    env : mapping
+        Label -> value (a float or an array of draws; arrays broadcast).
+    name : str
+        The defined parameter's name, for the error messages.
 
     Returns
     -------
-    code
-        Evaluate it with the labels (and numpy's sqrt, exp, log, abs, tanh) as names.
+    float or ndarray
+
+    Raises
+    ------
+    SEMError
+        An unreadable expression, an unsupported construct or an unknown label.
+        Nothing is ``eval``-ed: the expression is walked with :mod:`ast`.
 
     Examples
     --------
-    >>> eval(compile_expression("a*b + c^2"), {}, {"a": 2.0, "b": 3.0, "c": 1.0})
+    >>> float(evaluate_expression("a*b + c^2", {"a": 2.0, "b": 3.0, "c": 1.0}))
     7.0
     """
-    return compile(ast.parse(expr.replace("^", "**"), mode="eval"), "<defined>", "eval")
+    where = f"'{name} := {expr}'" if name else repr(expr)
+    allowed = f"use labels, numbers, + - * / ^ and {'/'.join(DEFINED_FUNCTIONS)}"
+    try:
+        tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    except SyntaxError:
+        raise SEMError(f"defined parameter {where} is not a valid expression; {allowed}.") from None
+
+    def ev(node):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = ev(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            if node.id not in env:
+                raise SEMError(
+                    f"defined parameter {where} uses {node.id!r}, which is not a parameter "
+                    "label; label the path in the model (e.g. 'y ~ a*x')."
+                )
+            return env[node.id]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in DEFINED_FUNCTIONS
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            return DEFINED_FUNCTIONS[node.func.id](ev(node.args[0]))
+        raise SEMError(
+            f"defined parameter {where} contains an unsupported construct "
+            f"({type(node).__name__}); {allowed}."
+        )
+
+    with np.errstate(all="ignore"):
+        try:
+            return ev(tree)
+        except ZeroDivisionError:
+            return float("nan")
 
 
 def expression_names(expr: str) -> list[str]:

@@ -43,7 +43,7 @@ vec_json <- function(v) {
 case_json <- function(name, fit, syntax, call, extra = list(), pe = NULL) {
   if (is.null(pe)) pe <- parameterEstimates(fit, standardized = TRUE)
   pe <- df_rows(pe)
-  keep <- intersect(c("lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
+  keep <- intersect(c("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue",
                       "ci.lower", "ci.upper", "std.lv", "std.all", "std.nox"), names(pe))
   mi <- tryCatch(df_rows(modindices(fit))[, c("lhs", "op", "rhs", "mi", "epc",
                                                "sepc.lv", "sepc.all")],
@@ -68,7 +68,8 @@ case_json <- function(name, fit, syntax, call, extra = list(), pe = NULL) {
                                            "observed.information")],
     estimates = pe[, keep],
     fit_measures = vec_json(fitMeasures(fit)),
-    r2 = vec_json(lavInspect(fit, "r2")),
+    r2 = if (lavInspect(fit, "ngroups") > 1) lapply(lavInspect(fit, "r2"), vec_json)
+         else vec_json(lavInspect(fit, "r2")),
     modindices = mi,
     test = test,
     vcov = matrix_json(lavInspect(fit, "vcov"))
@@ -223,4 +224,110 @@ if (want("chain_ordinal")) {
                              estimates = pe_dwls[, c("lhs", "op", "rhs", "label", "est", "se",
                                                      "z", "pvalue", "std.all")],
                              fit_measures = vec_json(fitMeasures(fit_dwls)))))
+}
+
+# --- multiple groups and measurement invariance: Holzinger-Swineford by school ---------
+# Groups in order of appearance (Pasteur, Grant-White), as lavaan orders them.
+mg_levels <- list(
+  configural = "",
+  metric = c("loadings"),
+  scalar = c("loadings", "intercepts"),
+  strict = c("loadings", "intercepts", "residuals")
+)
+mg_extra <- function(fit) {
+  pt <- parTable(fit)
+  list(partable = df_rows(pt[, c("lhs", "op", "rhs", "group", "free", "label", "plabel")]),
+       ngroups = lavInspect(fit, "ngroups"),
+       group_labels = lavInspect(fit, "group.label"))
+}
+for (est in c("ML", "MLR")) {
+  fits <- list()
+  for (lev in names(mg_levels)) {
+    nm <- paste0("hs_mg_", lev, if (est == "MLR") "_mlr" else "")
+    eq <- mg_levels[[lev]]
+    fit <- cfa(hs_model, data = hs, group = "school", group.equal = eq, estimator = est)
+    fits[[lev]] <- fit
+    if (want(nm)) {
+      call <- sprintf('cfa(model, data = hs, group = "school", group.equal = c(%s), estimator = "%s")',
+                      paste0('"', eq, '"', collapse = ", "), est)
+      extra <- mg_extra(fit)
+      if (lev == "scalar") {
+        sc <- lavTestScore(fit)
+        extra$score_uni <- df_rows(sc$uni)
+        extra$score_test <- df_rows(sc$test)
+      }
+      case_json(nm, fit, hs_model, call, extra)
+    }
+  }
+  nm <- paste0("hs_mg_lrt", if (est == "MLR") "_mlr" else "")
+  if (want(nm)) {
+    lrt <- lavTestLRT(fits$configural, fits$metric, fits$scalar, fits$strict)
+    out <- list(case = nm, lavaan_version = as.character(packageVersion("lavaan")),
+                call = "lavTestLRT(configural, metric, scalar, strict)",
+                table = df_rows(cbind(model = rownames(lrt), as.data.frame(lrt))),
+                method = attr(lrt, "heading"))
+    writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE,
+                      dataframe = "columns", null = "null"), file.path(here, paste0(nm, ".json")))
+    cat("wrote", nm, "\n")
+  }
+}
+# group-specific labels and values: c(l2, l2) is one loading for both schools,
+# c(NA, 1) frees x3's loading in Pasteur and fixes it to 1 in Grant-White
+hs_mg_label_model <- "
+visual  =~ x1 + c(l2, l2)*x2 + c(NA, 1)*x3
+textual =~ x4 + c(a1, a2)*x5 + x6
+speed   =~ x7 + x8 + x9
+a1 == a2
+"
+if (want("hs_mg_labels")) {
+  fit <- cfa(hs_mg_label_model, data = hs, group = "school")
+  case_json("hs_mg_labels", fit, hs_mg_label_model, 'cfa(model, data = hs, group = "school")',
+            mg_extra(fit))
+}
+# group.partial: scalar invariance with two intercepts freed
+if (want("hs_mg_partial")) {
+  fit <- cfa(hs_model, data = hs, group = "school", group.equal = c("loadings", "intercepts"),
+             group.partial = c("x3 ~ 1", "x7 ~ 1"))
+  case_json("hs_mg_partial", fit, hs_model,
+            'cfa(model, data = hs, group = "school", group.equal = c("loadings", "intercepts"), group.partial = c("x3 ~ 1", "x7 ~ 1"))',
+            mg_extra(fit))
+}
+# a single-group equality constraint between labels
+hs_eq_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + b1*x5 + b2*x6
+speed   =~ x7 + x8 + x9
+b1 == b2
+"
+if (want("hs_cfa_equal")) {
+  fit <- cfa(hs_eq_model, data = hs)
+  case_json("hs_cfa_equal", fit, hs_eq_model, "cfa(model, data = hs)")
+}
+# nonlinear / expression equality and an active inequality constraint (single group)
+hs_con_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + b1*x5 + b2*x6
+speed   =~ x7 + c1*x8 + x9
+b1 == b2 + 0.3
+c1 > 1.3
+"
+if (want("hs_cfa_constraints")) {
+  fit <- cfa(hs_con_model, data = hs)
+  case_json("hs_cfa_constraints", fit, hs_con_model, "cfa(model, data = hs)")
+}
+# multi-group with std.lv and equal loadings: latent variances free in the second group,
+# and a defined parameter over group-specific labels
+hs_mg_def_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+textual ~ c(r1, r2)*visual
+diff := r2 - r1
+"
+if (want("hs_mg_stdlv")) {
+  fit <- sem(hs_mg_def_model, data = hs, group = "school", std.lv = TRUE,
+             group.equal = c("loadings", "intercepts"))
+  case_json("hs_mg_stdlv", fit, hs_mg_def_model,
+            'sem(model, data = hs, group = "school", std.lv = TRUE, group.equal = c("loadings", "intercepts"))',
+            mg_extra(fit))
 }

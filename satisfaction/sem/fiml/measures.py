@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import robust
+from ..fitindices import cfi, chisq_pvalue, rmsea, rmsea_ci, rmsea_pvalue, tli
 from ..model import vech_indices
 from .data import _cached_h1, _patterns_for, _require_meanstructure
 from .em import SaturatedMoments
@@ -89,14 +89,14 @@ def _fiml_corrected(
     xx3_b, k_b = part(_FimlIndependence(p), _independence_theta(pat))
     df_b = p * (p - 1) // 2
     c, c_b = k / df, k_b / df_b
-    lo, hi = robust.rmsea_ci(xx3 / c, df, n, 0.90, c_hat=c)
+    lo, hi = rmsea_ci(xx3 / c, df, n, c_hat=c)
     return {
-        "cfi_robust": robust.cfi(xx3, df, xx3_b, df_b, c, c_b, robust=True),
-        "tli_robust": robust.tli(xx3, df, xx3_b, df_b, c, c_b, robust=True),
-        "rmsea_robust": robust.rmsea(xx3, df, n, c),
+        "cfi_robust": cfi(xx3, df, xx3_b, df_b, c=c, c_b=c_b),
+        "tli_robust": tli(xx3, df, xx3_b, df_b, c=c, c_b=c_b),
+        "rmsea_robust": rmsea(xx3, df, n, c_hat=c),
         "rmsea_ci_lower_robust": lo,
         "rmsea_ci_upper_robust": hi,
-        "rmsea_pvalue_robust": robust.rmsea_pvalue(xx3 / c, df, n, 0.05, c_hat=c),
+        "rmsea_pvalue_robust": rmsea_pvalue(xx3 / c, df, n, c_hat=c),
     }
 
 
@@ -167,16 +167,7 @@ def fiml_fit_measures(
     logl_b = _independence_logl(pat)
     chisq_b = 2.0 * (h1.logl - logl_b)
     df_b = p * (p - 1) // 2
-    t1 = max(chisq - df, 0.0)
-    t2 = max(chisq - df, chisq_b - df_b, 0.0)
-    cfi = (
-        1.0
-        if np.isclose(t1, 0.0, atol=1.5e-8) and np.isclose(t2, 0.0, atol=1.5e-8)
-        else (1 - t1 / t2)
-    )
-    tden = (chisq_b - df_b) * df
-    tli = 1 - ((chisq - df) * df_b) / tden if df > 0 and abs(tden) > 0 else 1.0
-    lo, hi = robust.rmsea_ci(chisq, df, n, level)
+    lo, hi = rmsea_ci(chisq, df, n, level=level)
     srmr, srmr_nomean = _srmr_bentler(sigma, mu, h1.cov, h1.mean)
     return {
         "npar": float(q),
@@ -184,16 +175,16 @@ def fiml_fit_measures(
         "fmin": (h1.logl - logl) / n,
         "chisq": chisq,
         "df": float(df),
-        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "pvalue": chisq_pvalue(chisq, df),
         "baseline_chisq": chisq_b,
         "baseline_df": float(df_b),
-        "baseline_pvalue": float(stats.chi2.sf(chisq_b, df_b)),
-        "cfi": float(cfi),
-        "tli": float(tli),
-        "rmsea": robust.rmsea(chisq, df, n),
+        "baseline_pvalue": chisq_pvalue(chisq_b, df_b),
+        "cfi": cfi(chisq, df, chisq_b, df_b),
+        "tli": tli(chisq, df, chisq_b, df_b),
+        "rmsea": rmsea(chisq, df, n),
         "rmsea_ci_lower": lo,
         "rmsea_ci_upper": hi,
-        "rmsea_pvalue": robust.rmsea_pvalue(chisq, df, n, 0.05),
+        "rmsea_pvalue": rmsea_pvalue(chisq, df, n),
         "srmr": srmr,
         "srmr_bentler_nomean": srmr_nomean,
         "logl": logl,

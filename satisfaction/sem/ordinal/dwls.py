@@ -7,6 +7,7 @@ import pandas as pd
 
 from ...errors import SEMError
 from ..estimators import Estimation
+from ..fitindices import cfi, chisq_pvalue, rmsea, rmsea_ci, rmsea_pvalue, tli
 from .correlations import Polychoric, polychoric
 
 __all__ = ["fit_dwls"]
@@ -28,41 +29,6 @@ def _ordinal_residual_free(model, ordered: list[str]) -> np.ndarray:
     pt = model.partable
     mask = (pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(ordered) & (pt.free > 0)
     return np.sort(pt.loc[mask, "free"].to_numpy(dtype=int) - 1)
-
-
-def _chisq_pvalue(stat: float, df: float) -> float:
-    from scipy import stats
-
-    return float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
-
-
-def _rmsea(stat: float, df: float, n: int) -> float:
-    if df <= 0:
-        return 0.0
-    return float(np.sqrt(max(0.0, (stat - df) / (df * n))))
-
-
-def _rmsea_ci(stat: float, df: float, n: int, level: float = 0.90) -> tuple[float, float, float]:
-    """RMSEA confidence limits and close-fit p-value from the noncentral chi-square."""
-    from scipy import optimize as opt
-    from scipy import stats
-
-    if df <= 0:
-        return 0.0, 0.0, float("nan")
-
-    def lam_for(prob):
-        f = lambda lam: stats.ncx2.cdf(stat, df, lam) - prob  # noqa: E731
-        if f(0.0) < 0.0:
-            return 0.0
-        hi = max(1.0, stat)
-        while f(hi) > 0.0:
-            hi *= 2.0
-        return opt.brentq(f, 0.0, hi, xtol=1e-12)
-
-    lo = lam_for((1.0 + level) / 2.0)
-    up = lam_for((1.0 - level) / 2.0)
-    pclose = float(stats.ncx2.sf(stat, df, 0.05**2 * n * df))
-    return float(np.sqrt(lo / (n * df))), float(np.sqrt(up / (n * df))), pclose
 
 
 def fit_dwls(
@@ -262,25 +228,21 @@ def fit_dwls(
         "fmin": chisq / (2.0 * n),
         "chisq": chisq,
         "df": df,
-        "pvalue": _chisq_pvalue(chisq, df),
+        "pvalue": chisq_pvalue(chisq, df),
     }
     base_chisq = n1 * float(np.sum(w * r_obs * r_obs))
     base_df = len(r_obs)
     test["baseline_chisq"] = base_chisq
     test["baseline_df"] = base_df
-    test["baseline_pvalue"] = _chisq_pvalue(base_chisq, base_df)
+    test["baseline_pvalue"] = chisq_pvalue(base_chisq, base_df)
 
-    def cfi_tli(t, d, tb, db):
-        num = max(t - d, 0.0)
-        den = max(t - d, tb - db, 0.0)
-        cfi = 1.0 if den == 0 else 1.0 - num / den
-        tli = 1.0 if d == 0 else ((tb / db) - (t / d)) / ((tb / db) - 1.0)
-        return cfi, tli
-
-    test["cfi"], test["tli"] = cfi_tli(chisq, df, base_chisq, base_df)
-    test["rmsea"] = _rmsea(chisq, df, n1)
-    lo, up, pclose = _rmsea_ci(chisq, df, n1)
-    test["rmsea_ci_lower"], test["rmsea_ci_upper"], test["rmsea_pvalue"] = lo, up, pclose
+    test["cfi"], test["tli"] = (
+        cfi(chisq, df, base_chisq, base_df),
+        tli(chisq, df, base_chisq, base_df),
+    )
+    test["rmsea"] = rmsea(chisq, df, n1)
+    test["rmsea_ci_lower"], test["rmsea_ci_upper"] = rmsea_ci(chisq, df, n1)
+    test["rmsea_pvalue"] = rmsea_pvalue(chisq, df, n1)
     resid_r = r_obs - rho
     test["srmr"] = float(np.sqrt(np.sum(resid_r**2) / (p * (p + 1) / 2)))
 
@@ -296,7 +258,7 @@ def fit_dwls(
             {
                 "chisq_scaled": scaled,
                 "df_scaled": df,
-                "pvalue_scaled": _chisq_pvalue(scaled, df),
+                "pvalue_scaled": chisq_pvalue(scaled, df),
                 "chisq_scaling_factor": 1.0 / a,
                 "shift_parameter": shift,
                 "trace_ugamma": tr1,
@@ -311,13 +273,13 @@ def fit_dwls(
         bscaled = ba * base_chisq + (base_df - ba * btr1)
         test["baseline_chisq_scaled"] = bscaled
         test["baseline_df_scaled"] = base_df
-        test["baseline_pvalue_scaled"] = _chisq_pvalue(bscaled, base_df)
+        test["baseline_pvalue_scaled"] = chisq_pvalue(bscaled, base_df)
         test["baseline_chisq_scaling_factor"] = 1.0 / ba
-        test["cfi_scaled"], test["tli_scaled"] = cfi_tli(scaled, df, bscaled, base_df)
-        test["rmsea_scaled"] = _rmsea(scaled, df, n1)
-        lo, up, pclose = _rmsea_ci(scaled, df, n1)
-        test["rmsea_ci_lower_scaled"], test["rmsea_ci_upper_scaled"] = lo, up
-        test["rmsea_pvalue_scaled"] = pclose
+        test["cfi_scaled"] = cfi(scaled, df, bscaled, base_df)
+        test["tli_scaled"] = tli(scaled, df, bscaled, base_df)
+        test["rmsea_scaled"] = rmsea(scaled, df, n1)
+        test["rmsea_ci_lower_scaled"], test["rmsea_ci_upper_scaled"] = rmsea_ci(scaled, df, n1)
+        test["rmsea_pvalue_scaled"] = rmsea_pvalue(scaled, df, n1)
 
     thr = poly.thresholds.copy()
     thr["se"] = np.sqrt(np.diag(gamma)[:nth] / n1)
