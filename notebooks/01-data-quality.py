@@ -24,7 +24,7 @@
 # its `manifest.json`, so every count below is checked against that truth with an `assert`.
 
 # %% tags=["parameters"]
-exports = None  # a folder with pulse.csv, customers.xlsx, hr_events.csv, units.csv; None = the sample
+exports = None  # folder of pulse.csv, customers.xlsx, hr_events.csv, units.csv; None = sample
 
 # %%
 import json
@@ -106,7 +106,9 @@ answered = pulse.data.groupby(["unit", "period"])["respondent_id"].nunique().ren
 rates = pd.concat([employed, answered], axis=1).fillna(0)
 rates["response_rate"] = rates["answered"] / rates["employed"]
 overall = rates["answered"].sum() / rates["employed"].sum()
-print(f"overall response rate {overall:.3f} (truth: propensity {sat.load_sample().truth.set_index('name').loc['response_rate', 'value']})")
+print(
+    f"overall response rate {overall:.3f} (truth: propensity {sat.load_sample().truth.set_index('name').loc['response_rate', 'value']})"
+)
 assert abs(overall - 0.60) < 0.03
 
 # %%
@@ -132,31 +134,48 @@ flags = pd.DataFrame(
 flags
 
 # %% [markdown]
-# Dropping the flagged rows, and the difference it makes. The clean frames of
+# Dropping the flagged rows (`clean(..., careless="drop")` logs each), and the difference it makes. The clean frames of
 # `sat.load_sample()` hold every respondent's genuine answers (what the speeders and
 # straight-liners would have said), so they are the truth the cleaned data should approach.
 
 # %%
 careless = pulse.data["flag_speed"] | pulse.data["flag_longstring"]
-kept = pulse.data[~careless]
+kept = sat.clean(pulse_raw.data, inst, unknown_labels="missing", careless="drop")
+# the dropped rows are in kept.log (rule "careless")
+assert len(kept.data) == int((~careless).sum())
+kept = kept.data
 genuine = sat.load_sample().pulse.assign(ex5=lambda d: 6 - d["ex5"])
 comparison = pd.concat(
     {
-        "with careless rows": sat.reliability(pulse.data, inst, ["LQ", "EX"]).set_index("construct"),
+        "with careless rows": sat.reliability(pulse.data, inst, ["LQ", "EX"]).set_index(
+            "construct"
+        ),
         "careless rows dropped": sat.reliability(kept, inst, ["LQ", "EX"]).set_index("construct"),
-        "truth (genuine answers)": sat.reliability(genuine, inst, ["LQ", "EX"]).set_index("construct"),
+        "truth (genuine answers)": sat.reliability(genuine, inst, ["LQ", "EX"]).set_index(
+            "construct"
+        ),
     },
     names=["data"],
 )[["n", "alpha", "alpha_ci_lower", "alpha_ci_upper", "omega_total"]]
 comparison.round(3)
 
 # %%
-gap = (comparison["alpha"] - comparison.xs("truth (genuine answers)")["alpha"].reindex(
-    comparison.index.get_level_values("construct")).to_numpy()).abs().unstack("construct")
+gap = (
+    (
+        comparison["alpha"]
+        - comparison.xs("truth (genuine answers)")["alpha"]
+        .reindex(comparison.index.get_level_values("construct"))
+        .to_numpy()
+    )
+    .abs()
+    .unstack("construct")
+)
 gap.round(4)
 
 # %%
-assert (gap.loc["careless rows dropped"] < gap.loc["with careless rows"]).all(), "dropping careless rows should move alpha towards the truth"
+assert (gap.loc["careless rows dropped"] < gap.loc["with careless rows"]).all(), (
+    "dropping careless rows should move alpha towards the truth"
+)
 print(f"dropped {int(careless.sum())} careless pulse rows ({careless.mean():.1%})")
 
 # %% [markdown]
@@ -168,7 +187,18 @@ print(f"dropped {int(careless.sum())} careless pulse rows ({careless.mean():.1%}
 # %%
 dk_counts = pulse.summary.query("rule == 'dont_know'").set_index("column")["n"]
 items = sat.item_analysis(kept, inst, ["LQ", "EX"], dont_know=dk_counts)
-items[["construct", "item", "n", "mean", "item_total_r", "alpha_if_deleted", "missing_rate", "dont_know_rate"]].round(3)
+items[
+    [
+        "construct",
+        "item",
+        "n",
+        "mean",
+        "item_total_r",
+        "alpha_if_deleted",
+        "missing_rate",
+        "dont_know_rate",
+    ]
+].round(3)
 
 # %%
 assert items["dont_know_rate"].notna().all()

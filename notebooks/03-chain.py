@@ -44,8 +44,8 @@ inst = sat.default_instrument()
 
 
 def cleaned(name):
-    data = sat.clean(sat.read_export(folder / name, inst).data, inst, unknown_labels="missing").data
-    return data[~(data["flag_speed"] | data["flag_longstring"])]
+    raw = sat.read_export(folder / name, inst).data
+    return sat.clean(raw, inst, unknown_labels="missing", careless="drop").data
 
 
 pulse, customers = cleaned("pulse.csv"), cleaned("customers.xlsx")
@@ -95,15 +95,17 @@ true_linked = sat.link(
 # %%
 survey = sat.claims.chain(standardised(linked), n_boot=n_boot, seed=seed)
 truth = sat.claims.chain(standardised(true_linked), measurement="observed", n_boot=50, seed=seed)
-paths = survey[["label", "effect", "estimate", "ci_lower", "ci_upper", "n", "n_units", "reliability"]].merge(
-    truth[["label", "estimate"]].rename(columns={"estimate": "truth"}), on="label"
-)
+paths = survey[
+    ["label", "effect", "estimate", "ci_lower", "ci_upper", "n", "n_units", "reliability"]
+].merge(truth[["label", "estimate"]].rename(columns={"estimate": "truth"}), on="label")
 paths = paths[paths["label"] != "full_vs_partial"]
 paths["truth_in_ci"] = paths["truth"].between(paths["ci_lower"], paths["ci_upper"])
 paths.round(3)
 
 # %%
-assert paths["truth_in_ci"].all(), "a true path or indirect effect lies outside the survey's interval"
+assert paths["truth_in_ci"].all(), (
+    "a true path or indirect effect lies outside the survey's interval"
+)
 assert (paths.set_index("label").loc[["ind_ex_csat", "ind_lq_csat"], "ci_lower"] > 0).all()
 
 # %% [markdown]
@@ -115,8 +117,12 @@ assert (paths.set_index("label").loc[["ind_ex_csat", "ind_lq_csat"], "ci_lower"]
 # %%
 pd.DataFrame(
     {
-        "survey": survey.set_index("label").loc["full_vs_partial", ["estimate", "pvalue", "mediation"]],
-        "true unit means": truth.set_index("label").loc["full_vs_partial", ["estimate", "pvalue", "mediation"]],
+        "survey": survey.set_index("label").loc[
+            "full_vs_partial", ["estimate", "pvalue", "mediation"]
+        ],
+        "true unit means": truth.set_index("label").loc[
+            "full_vs_partial", ["estimate", "pvalue", "mediation"]
+        ],
     }
 ).rename(index={"estimate": "chi-square difference (df 1)"})
 
@@ -138,7 +144,9 @@ assert ind.loc["ind_ex_csat", "estimate"] > abs(ind.loc["d", "estimate"])
 
 # %%
 observed = standardised(linked[linked["matched"] == "both"].dropna(subset=chain_columns))
-boot = sat.claims.chain(observed, measurement="observed", n_boot=n_boot, seed=seed).set_index("label")
+boot = sat.claims.chain(observed, measurement="observed", n_boot=n_boot, seed=seed).set_index(
+    "label"
+)
 fit = sat.fit_sem(sat.claims.chain_syntax(None, "partial"), observed[chain_columns])
 mc = sat.monte_carlo_ci(fit, draws=n_draws, seed=seed).set_index("lhs")
 defined = ["ind_ex_csat", "ind_lq_csat", "total_ex_csat"]
