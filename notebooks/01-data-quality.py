@@ -134,6 +134,13 @@ flags = pd.DataFrame(
 flags
 
 # %% [markdown]
+# The flags catch more rows than were planted. Straight-lining by chance is rare, but the speed
+# flag's default cut-off is relative to the survey's own completion times, and here it reaches
+# up to about 55 s, so it also flags some quick genuine respondents (the generator's genuine
+# answers take 45 s or more). If your instrument's genuine minimum is known, pass it as
+# `clean(..., min_duration=...)`.
+
+# %% [markdown]
 # Dropping the flagged rows (`clean(..., careless="drop")` logs each), and the difference it makes. The clean frames of
 # `sat.load_sample()` hold every respondent's genuine answers (what the speeders and
 # straight-liners would have said), so they are the truth the cleaned data should approach.
@@ -186,7 +193,7 @@ print(f"dropped {int(careless.sum())} careless pulse rows ({careless.mean():.1%}
 
 # %%
 dk_counts = pulse.summary.query("rule == 'dont_know'").set_index("column")["n"]
-items = sat.item_analysis(kept, inst, ["LQ", "EX"], dont_know=dk_counts)
+items = sat.item_analysis(pulse.data, inst, ["LQ", "EX"], dont_know=dk_counts)
 items[
     [
         "construct",

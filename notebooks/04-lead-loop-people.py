@@ -88,7 +88,8 @@ def side_by_side(survey, true, keys):
 # ## 1. Lead-lag within units (H3)
 # Does EX this quarter predict CSAT next quarter, beyond CSAT this quarter (unit and quarter
 # fixed effects)? The raw cross-correlations are shown too, labelled description only: with a
-# loop as strong as the lead, they cannot show which side moves first.
+# loop as strong as the lead, they cannot show which side moves first (and, computed from noisy
+# survey means, they are attenuated: several miss the true means' value).
 
 # %%
 lead = side_by_side(
@@ -132,15 +133,15 @@ cross[["effect", "estimate", "ci_lower", "ci_upper", "truth", "truth_in_ci", "n"
 
 # %% [markdown]
 # The generator has both the lead (`rep_ex_lag`, `csat_ex_lag`) and the loop
-# (`ex_csat_feedback`), so both cross-lagged paths are positive in truth. The RI-CLPM's loop
-# path from survey means is smaller than on the true means: unit means of a few dozen people
-# carry sampling error, and within-unit movements are small, so the error weighs more there.
+# (`ex_csat_feedback`), so both cross-lagged paths are positive in truth, and each survey
+# interval should contain the value the same model gives on the true unit means. The survey's
+# RI-CLPM paths come out a little smaller: unit means of a few dozen people carry sampling
+# error, which weighs more in small within-unit movements.
 
 # %%
-assert (cross.xs("c_xy", level="label")["estimate"] > 0).all() and (
-    cross.xs("c_yx", level="label")["estimate"] > 0
-).all()
-assert cross.xs("c_xy", level="label")["truth_in_ci"].all()
+assert (cross.xs("c_xy", level="label")["estimate"] > 0).all()
+assert (cross.xs("c_yx", level="label")["estimate"] > 0).all()
+assert cross["truth_in_ci"].all()
 
 # %% [markdown]
 # ## 3. Turnover (H5)
@@ -212,8 +213,7 @@ study = reforms[reforms["kind"] == "event_study"]
 ax = study.pivot(index="rel_month", columns="construct", values="estimate_sd").plot(
     marker="o", figsize=(7, 3.5), ylabel="change in SD units", xlabel="months since the reform"
 )
-ax.axvline(-0.5, color="grey", lw=1)
-ax.axhline(0, color="grey", lw=1)
+_ = ax.axvline(-0.5, color="grey", lw=1), ax.axhline(0, color="grey", lw=1)
 
 # %% [markdown]
 # ## 5. Early warning: does an EX drop warn before CSAT falls?
@@ -269,7 +269,7 @@ direction = claims.set_index("hypothesis")["estimate"].drop("H5")  # H5 is an od
 assert (direction > 0).all() and claims.set_index("hypothesis").loc["H5", "estimate"] < 1
 
 # %%
-claims[["hypothesis", "method", "note"]]
+claims[["hypothesis", "method", "note"]].style.hide(axis="index")
 
 # %% [markdown]
 # **Which claims do the data support?** Leadership moves employee experience (H1), employee and

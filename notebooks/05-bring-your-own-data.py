@@ -164,7 +164,7 @@ claims[["hypothesis", "claim", "estimate", "ci_lower", "ci_upper", "n", "verdict
 
 # %%
 assert list(claims["hypothesis"]) == [f"H{i}" for i in range(1, 9)]
-claims[["hypothesis", "method", "note"]]
+claims[["hypothesis", "method", "note"]].style.hide(axis="index")
 
 # %% [markdown]
 # Read each verdict with its method and note: "supported" means the interval lies wholly on the
