@@ -7,6 +7,8 @@ says how); careless-responding indices follow R's ``careless`` package definitio
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,13 +22,15 @@ from satisfaction.cleaning import (
     careless_metrics,
     check_range,
     dont_know_to_missing,
+    drop_bad_dates,
     drop_duplicates,
     drop_empty,
     flag_careless,
     recode_labels,
     reverse_code,
+    spelled_to_missing,
 )
-from satisfaction.errors import CleaningError
+from satisfaction.errors import CleaningError, OptionError
 from satisfaction.instruments import DONT_KNOW_LABELS, LIKERT_LABELS
 
 INST = sat.default_instrument()
@@ -104,7 +108,7 @@ def test_recode_unknown_labels_error_lists_all_with_counts():
     msg = str(info.value)
     assert "column 'lq1' has 'Kyllä' (2), 'ehkä' (1)" in msg and "column 'lq2' has 'joo' (1)" in msg
     assert (
-        "row 0, respondent 'a'" in msg and "unknown_labels='missing'" in msg and "mapping=" in msg
+        "index 0, respondent 'a'" in msg and "unknown_labels='missing'" in msg and "mapping=" in msg
     )
 
 
@@ -131,7 +135,7 @@ def test_recode_0_10_items_take_numbers_not_likert_labels():
 
 
 def test_recode_bad_options():
-    with pytest.raises(CleaningError, match="unknown_labels="):
+    with pytest.raises(OptionError, match="unknown_labels='drop' is not one of 'error', 'missing'"):
         recode_labels(pd.DataFrame({"a": ["1"]}), ["a"], unknown_labels="drop")
     with pytest.raises(CleaningError, match="not in the data"):
         recode_labels(pd.DataFrame({"a": ["1"]}), ["b"])
@@ -143,7 +147,8 @@ def test_recode_bad_options():
 
 
 def test_dont_know_every_language_and_codes():
-    labels = [lab for langs in DONT_KNOW_LABELS.values() for lab in langs]
+    # every don't-know label but "N/A", which is a missing spelling (satisfaction.io.spellings)
+    labels = [lab for langs in DONT_KNOW_LABELS.values() for lab in langs if lab != "N/A"]
     d = pd.DataFrame({"lq1": labels + ["4", None], "lq2": [9.0] + [1.0] * (len(labels) + 1)})
     out, log = dont_know_to_missing(d, ["lq1", "lq2"], codes=[9], id_col=None)
     assert out["lq1"].isna().sum() == len(labels) + 1 and out["lq1"].iloc[-2] == "4"
@@ -271,7 +276,7 @@ def test_flag_careless_methods_and_thresholds():
     assert out["flag_speed"].tolist() == [False, False, True, False, True]
     out, _ = flag_careless(d, ["a", "b", "c"], "longstring", threshold=2, id_col=None)
     assert out["flag_longstring"].tolist() == [True, True, True, True, True]
-    with pytest.raises(CleaningError, match="unknown"):
+    with pytest.raises(OptionError, match="method='psychic' is not one of 'longstring', 'irv'"):
         flag_careless(d, ["a"], "psychic")
     with pytest.raises(CleaningError, match="completion time column 'secs'"):
         flag_careless(d, ["a", "b"], "speed", duration_col="secs")
@@ -318,7 +323,7 @@ def test_clean_arguments():
         sat.clean(raw.to_dict(), INST)
     with pytest.raises(CleaningError, match="needs an Instrument"):
         sat.clean(raw, "default")
-    with pytest.raises(CleaningError, match="careless="):
+    with pytest.raises(OptionError, match="careless='maybe' is not one of 'flag', 'drop', None"):
         sat.clean(raw, INST, careless="maybe")
     with pytest.raises(CleaningError, match="none of the columns"):
         sat.clean(raw[["respondent_id", "unit"]], INST)
@@ -343,7 +348,10 @@ def test_clean_with_numeric_dont_know_code():
 # --------------------------------------------------------------------------- property tests
 
 FI = list(LIKERT_LABELS["fi"].values())
-ANSWERS = st.sampled_from(FI + ["En osaa sanoa", "", "  täysin SAMAA mieltä ", "3", "9", "Kyllä"])
+SPELLED = ["#DIV/0!", "#N/A", "#value!", "NA", "n/a", "NULL", "-", "nan", "  "]
+ANSWERS = st.sampled_from(
+    FI + ["En osaa sanoa", "", "  täysin SAMAA mieltä ", "3", "9", "Kyllä"] + SPELLED
+)
 
 
 @st.composite
@@ -397,6 +405,16 @@ def test_rows_in_equal_rows_out_plus_rows_dropped(raw, careless):
     # a respondent-period appears at most once among the kept rows with an id
     kept = out.data.dropna(subset=["respondent_id"])
     assert not kept.duplicated(["respondent_id", "period"]).any()
+    # skips are the empty cells, and only they; each Excel error / missing spelling is logged once
+    summary = out.summary.set_index(["rule", "column"])["n"]
+    for c in ["lq1", "lq2", "lq3", "lq4"]:
+        assert summary[("skipped", c)] == int(raw[c].isna().sum())
+        spelled = raw[c].isin(SPELLED).to_numpy()
+        rules = out.log[(out.log["column"] == c) & out.log["rule"].isin(SPELLING)]
+        assert sorted(rules["row"].astype(int)) == np.flatnonzero(spelled).tolist()
+
+
+SPELLING = ["excel_error", "missing_spelling"]
 
 
 def test_invariant_violation_is_raised():
@@ -406,3 +424,151 @@ def test_invariant_violation_is_raised():
     log = pd.DataFrame({"row": pd.array([1], dtype="Int64"), "action": ["drop"]})
     with pytest.raises(CleaningError, match="internal error"):
         _check_invariant(3, data, log)
+
+
+# --------------------------------------------------------------------------- spellings and dates
+
+
+def test_spelled_to_missing_keeps_categories_and_numbers():
+    d = pd.DataFrame(
+        {
+            "lq1": pd.Categorical(["4", "#DIV/0!", "NULL", None, "#div/0!"]),
+            "enps": [1.0, 2.0, np.nan, 4.0, 5.0],
+            "period": ["2026-01", "-", "2026-01", "#PUUTTUU!", "2026-01"],
+        }
+    )
+    out, log = spelled_to_missing(d, ["lq1", "enps", "period", "absent"], id_col=None)
+    assert isinstance(out["lq1"].dtype, pd.CategoricalDtype) and list(
+        out["lq1"].cat.categories
+    ) == ["4"]
+    assert out["enps"] is d["enps"] or out["enps"].equals(d["enps"])
+    assert log[["row", "column", "rule"]].values.tolist() == [
+        [1, "lq1", "excel_error"],
+        [4, "lq1", "excel_error"],
+        [2, "lq1", "missing_spelling"],
+        [3, "period", "excel_error"],
+        [1, "period", "missing_spelling"],
+    ]
+    assert "value not available" in str(log["reason"].iloc[3])  # Finnish Excel's #N/A
+
+
+def test_clean_counts_spelled_missing_apart_from_skips():
+    """A skip is an empty cell; 'NA' and '#DIV/0!' are logged under their own rules."""
+    raw = pulse(12)
+    raw.loc[0, "lq1"] = "NA"
+    raw.loc[1, "lq1"] = "#DIV/0!"
+    raw.loc[2, "lq1"] = None
+    raw.loc[3, "unit"] = "#N/A"
+    out = sat.clean(raw, INST, careless=None)
+    s = out.summary.set_index(["rule", "column"])["n"]
+    assert s[("skipped", "lq1")] == 1
+    assert s[("missing_spelling", "lq1")] == 1 and s[("excel_error", "lq1")] == 1
+    assert s[("excel_error", "unit")] == 1 and pd.isna(out.data.loc[3, "unit"])
+    assert out.data.loc[[0, 1, 2], "lq1"].isna().all() and out.n_out == 12
+
+
+def test_drop_bad_dates_drops_only_the_bad_rows():
+    d = pd.DataFrame(
+        {
+            "respondent_id": list("abcde"),
+            "period": ["2026-01", "2026-02", "2026-13", None, "2026Q1"],
+            "submitted_at": ["2026-01-05", "2026-02-01 10:00", "2026-03-01", "tomorrow", None],
+        }
+    )
+    out, log = drop_bad_dates(d)
+    assert out.index.tolist() == [0, 1, 4]
+    assert log[["row", "respondent", "rule", "old"]].values.tolist() == [
+        [2, "c", "bad_period", "2026-13"],
+        [3, "d", "bad_timestamp", "tomorrow"],
+    ]
+    assert (
+        str(log["reason"].iloc[0])
+        == "index 2: '2026-13' is not a month 'YYYY-MM' or a quarter 'YYYYQn'"
+    )
+    # a bad period and a bad time in one row: dropped (and logged) once
+    d.loc[2, "submitted_at"] = "never"
+    out, log = drop_bad_dates(d)
+    assert log["row"].tolist() == [2, 3]
+
+
+def test_drop_bad_dates_free_period_labels_and_a_column_that_is_not_times():
+    d = pd.DataFrame(
+        {"period": ["wave 1", "wave 2", "2026-01"], "submitted_at": ["x", "y", "2026-01-01"]}
+    )
+    with pytest.raises(
+        CleaningError, match=r"index 0, column 'submitted_at': 'x' is not a date.*time_col="
+    ):
+        drop_bad_dates(d)
+    out, log = drop_bad_dates(d, time_col=None)
+    assert len(out) == 3 and len(log) == 0  # labels of its own: not checked
+
+
+def test_clean_goes_on_after_a_bad_period():
+    raw = pulse(10)
+    raw.loc[4, "period"] = "2026-1x"
+    out = sat.clean(raw, INST, careless=None)
+    assert 4 not in out.data.index and out.n_out == 9
+    assert out.summary.set_index(["rule"]).loc["bad_period", "n"] == 1
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: sat.clean(pulse(5), INST, careless="maybe"), "clean: careless='maybe'"),
+        (lambda: sat.clean(pulse(5), INST, unknown_labels="keep"), "clean: unknown_labels='keep'"),
+        (
+            lambda: sat.clean(pulse(5), INST, careless=None, careless_methods=["speedy"]),
+            "clean: careless_methods='speedy'",
+        ),
+        (
+            lambda: recode_labels(pulse(5), ["lq1"], unknown_labels="drop"),
+            "recode_labels: unknown_labels='drop'",
+        ),
+        (
+            lambda: recode_labels(pulse(5), ["lq1"], languages=["de"]),
+            "recode_labels: languages='de'",
+        ),
+        (
+            lambda: dont_know_to_missing(pulse(5), ["lq1"], languages="se"),
+            "dont_know_to_missing: languages='se'",
+        ),
+        (lambda: flag_careless(pulse(5), ["enps"], "psychic"), "flag_careless: method='psychic'"),
+        (
+            lambda: careless_metrics(pulse(5), ["enps"], metrics=["entropy"]),
+            "careless_metrics: metrics='entropy'",
+        ),
+    ],
+    ids=[
+        "clean-careless",
+        "clean-unknown_labels",
+        "clean-careless_methods",
+        "recode-unknown_labels",
+        "recode-languages",
+        "dont_know-languages",
+        "flag_careless-method",
+        "careless_metrics-metrics",
+    ],
+)
+def test_every_option_is_checked(call, message):
+    """An invalid option value is an OptionError (a ValueError) listing the allowed values."""
+    with pytest.raises(OptionError, match=re.escape(message) + r".* is not one of '") as info:
+        call()
+    assert isinstance(info.value, ValueError)
+
+
+def test_recode_labels_and_dont_know_leave_spellings_their_own_rules():
+    """Used on their own, the steps agree with clean: 'N/A' is a missing spelling, not a don't-know."""
+    d = pd.DataFrame({"lq1": ["N/A", "#REF!", "En osaa sanoa", "4", "null"]})
+    out, log = dont_know_to_missing(d, ["lq1"], id_col=None)
+    assert log["old"].tolist() == ["En osaa sanoa"] and out["lq1"].iloc[0] == "N/A"
+    out, log = recode_labels(d, ["lq1"], id_col=None)
+    assert out["lq1"].isna().tolist() == [True, True, True, False, True]
+    assert log.sort_values("row")["rule"].tolist() == [
+        "missing_spelling",
+        "excel_error",
+        "dont_know",
+        "missing_spelling",
+    ]
+    assert "Excel error #REF! (reference to a deleted cell) set to missing" in set(
+        log["reason"].astype(str)
+    )

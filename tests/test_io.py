@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 import satisfaction as sat
 from satisfaction import config
-from satisfaction.errors import CleaningError, InputError
+from satisfaction.errors import CleaningError, InputError, OptionError
+from satisfaction.io import provenance
 
 BAD = Path(__file__).resolve().parent / "bad_inputs"
 _spec = importlib.util.spec_from_file_location("_bad_cases", BAD / "bad_cases.py")
@@ -97,11 +98,30 @@ def test_binary_extension_without_its_signature(tmp_path):
         sat.read_export(p, INST)
 
 
+@pytest.mark.parametrize(
+    "option, value, allowed",
+    [
+        ("unknown", "drop", "'error', 'keep'"),
+        ("missing", "drop", "'error', 'ignore'"),
+        ("format", "xls", "'csv', 'xlsx', 'parquet'"),
+        ("decimal", "·", "'.', ','"),
+        ("sep", ";;", "';', ',', '\\t', '|', ':', ' '"),
+    ],
+)
+def test_read_export_checks_its_options(option, value, allowed):
+    """Each string option of read_export is checked; the error lists the allowed values."""
+    with pytest.raises(
+        OptionError, match=f"read_export: {option}='{value}' is not one of {allowed}"
+    ):
+        sat.read_export(BAD / "semicolon_cp1252.csv", INST, **{option: value})
+
+
+def test_provenance_checks_its_unit():
+    with pytest.raises(OptionError, match="unit='page' is not one of 'line', 'row', 'record'"):
+        provenance.attach_rows(pd.DataFrame({"a": [1]}), np.array([2]), unit="page")
+
+
 def test_bad_options():
-    with pytest.raises(InputError, match="unknown="):
-        sat.read_export(BAD / "semicolon_cp1252.csv", INST, unknown="drop")
-    with pytest.raises(InputError, match="missing="):
-        sat.read_export(BAD / "semicolon_cp1252.csv", INST, missing="drop")
     with pytest.raises(InputError, match="must be an Instrument"):
         sat.read_export(BAD / "semicolon_cp1252.csv", "default")
 
@@ -145,14 +165,17 @@ def test_cp1252_after_an_ascii_first_block_is_read_again_as_cp1252(tmp_path):
     ex = sat.read_export(p, INST, items=["lq1"])
     assert ex.report.encoding == "cp1252" and ex.data["unit"].iloc[-1] == "Hälytys"
     assert any("later rows are not" in n for n in ex.report.notes)
-    with pytest.raises(InputError, match=r"not valid utf-8 text beyond its first 64 KB"):
+    with pytest.raises(
+        InputError,
+        match=r"line 8002, column .unit.: is not valid utf-8 text beyond its first 64 KB",
+    ):
         sat.read_export(p, INST, items=["lq1"], encoding="utf-8")
     # UTF-8 letters in the first 64 KB, cp1252 later: a mixed file is an error, not a guess
     mixed = ("respondent_id;unit;lq1\nE0;Hälytys;4\n" + body.split("\n", 1)[1]).encode("utf-8")
     p.write_bytes(mixed + "E9;Hälytys;4\n".encode("cp1252"))
     with pytest.raises(InputError, match=r"beyond its first 64 KB.*encoding='cp1252'") as info:
         sat.read_export(p, INST, items=["lq1"])
-    assert "column 'unit'" in str(info.value)
+    assert "line 8003, column 'unit'" in str(info.value)
 
 
 def test_empty_header_cells(tmp_path):
@@ -163,7 +186,7 @@ def test_empty_header_cells(tmp_path):
     assert list(ex.data.columns) == ["respondent_id", "lq1"] and ex.data["lq1"].tolist() == [4, 5]
     assert sum("unnamed" in n for n in ex.report.notes) == 2
     p.write_text("respondent_id;;lq1\nE1;x;4\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"row 1: column 2 has values but no name"):
+    with pytest.raises(InputError, match=r"line 1: column 2 has values but no name"):
         sat.read_export(p, INST, items=["lq1"])
 
 
@@ -351,3 +374,135 @@ def test_xlsx_engines_give_the_same_results(tmp_path, monkeypatch):
         assert got[2:] == want[2:], (name, options[i])
     assert fast[("typed.xlsx", 0)][0] == "ok" and fast[("corrupt.xlsx", 0)][0] == "error"
     assert str(fast[("typed.xlsx", 0)][2]["submitted_at"]).startswith("datetime64")
+
+
+# --------------------------------------------------------------------------- lines and large cells
+
+_HEAD = "respondent_id;unit;lq1;lq2\n"
+
+
+def test_a_cell_of_megabytes_is_read(tmp_path):
+    """A 3 MB cell (longer than pyarrow's 1 MB block) is read, wherever it sits."""
+    big = "x" * 3_000_000
+    for body in (
+        f'E1;"{big}";4;5\nE2;B;3;4\n',  # the sniffed 64 KB end inside the quoted cell
+        f"E1;A;4;5\nE2;{big};3;4\nE3;C;2;1\n",  # unquoted
+        "".join(f"E{i};A;4;5\n" for i in range(5000)) + f'Ex;"{big}\nmore";3;4\nEy;B;1;1\n',
+    ):
+        p = tmp_path / "big.csv"
+        p.write_text(_HEAD + body, encoding="utf-8")
+        ex = sat.read_export(p, INST, items=["lq1", "lq2"])
+        assert ex.report.sep == ";" and big in set(ex.data["unit"].astype(str).str[:3_000_000])
+        assert any("MB long" in n for n in ex.report.notes)
+        lines = provenance.source_rows(ex.data)
+        assert lines[0] == 2 and lines[-1] == len(body.splitlines()) + 1
+
+
+def test_a_row_too_long_is_refused_with_its_size(tmp_path, monkeypatch):
+    from satisfaction.io import _csv
+
+    monkeypatch.setattr(_csv, "_MAX_ROW", 2 << 20)
+    p = tmp_path / "huge.csv"
+    p.write_text(_HEAD + "E1;A;4;5\nE2;" + "y" * 3_000_000 + ";3;4\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 3: the row on this line is 3 MB long") as info:
+        sat.read_export(p, INST, items=["lq1", "lq2"])
+    assert "separator" not in str(info.value)
+
+
+def test_a_multiline_cell_after_the_sniffed_sample(tmp_path):
+    """Quoted line breaks first met after 64 KB: read, and the lines after it still right."""
+    head = "".join(f"E{i};A;4;5\n" for i in range(6000))
+    p = tmp_path / "late.csv"
+    p.write_text(_HEAD + head + 'Ex;"two\nlines";3;4\nEy;B;Kyllä;1\n', encoding="utf-8")
+    ex = sat.read_export(p, INST, items=["lq1", "lq2"])
+    assert ex.data["unit"].iloc[6000] == "two\nlines"
+    assert provenance.source_rows(ex.data)[-2:].tolist() == [6002, 6004]
+    with pytest.raises(CleaningError, match=r"late.csv', line 6004, respondent 'Ey'"):
+        sat.clean(ex.data, INST, items=["lq1", "lq2"])
+
+
+def test_ragged_row_after_multiline_cells_names_its_line(tmp_path):
+    p = tmp_path / "ragged.csv"
+    p.write_text(_HEAD + 'E1;"a\nb";4;5\n\nE2;B;3;4;9\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 5: this row has 5 fields but the header has 4"):
+        sat.read_export(p, INST, items=["lq1", "lq2"])
+
+
+def test_unclosed_quote_in_the_last_row(tmp_path):
+    p = tmp_path / "open.csv"
+    p.write_text(_HEAD + 'E1;A;4;5\nE2;"B;3;4\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"open.csv', line 3: the quote that opens"):
+        sat.read_export(p, INST, items=["lq1", "lq2"])
+
+
+def test_xlsx_rows_are_spreadsheet_rows(tmp_path):
+    """A blank sheet row is dropped, and the rows after it keep their spreadsheet numbers."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "vastaukset"
+    sheet.append(["respondent_id", "period", "lq1", "lq2"])
+    sheet.append(["E1", "2026-01", 4, 5])
+    sheet.append([None, None, None, None])
+    sheet.append(["E2", "2026-01", "Kyllä", 5])
+    sheet.append(["E3", "eilen", 2, "#REF!"])
+    book.save(tmp_path / "rows.xlsx")
+    ex = sat.read_export(tmp_path / "rows.xlsx", INST, items=["lq1", "lq2"])
+    assert ex.report.blank_rows == 1 and provenance.source_rows(ex.data).tolist() == [2, 4, 5]
+    with pytest.raises(
+        CleaningError, match=r"rows.xlsx', sheet 'vastaukset', row 4, respondent 'E2'"
+    ):
+        sat.clean(ex.data, INST, items=["lq1", "lq2"], careless=None)
+    cl = sat.clean(ex.data, INST, items=["lq1", "lq2"], careless=None, unknown_labels="missing")
+    log = cl.log.set_index("rule")
+    assert log.loc["excel_error", "line"] == 5 and log.loc["excel_error", "old"] == "#REF!"
+    assert log.loc["unknown_label", "line"] == 4
+
+
+@st.composite
+def _csv_files(draw):
+    """A CSV file as text and the line where each data row starts, counted independently."""
+    n = draw(st.integers(1, 12))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    sep_line = draw(st.booleans())
+    leading_blank = draw(st.booleans())
+    out, line = [], 1
+    if leading_blank:
+        out.append("")
+        line += 1
+    if sep_line:
+        out.append("sep=;")
+        line += 1
+    out.append("respondent_id;unit;lq1")
+    line += 1
+    starts = []
+    for i in range(n):
+        for _ in range(draw(st.integers(0, 2)) if i else 0):  # blank lines between rows
+            out.append("")
+            line += 1
+        parts = draw(
+            st.lists(st.sampled_from(["a", "b c", 'd "e"', "f;g"]), min_size=1, max_size=3)
+        )
+        breaks = draw(st.integers(0, 2)) if draw(st.booleans()) else 0
+        cell = newline.join(parts[: breaks + 1]) if breaks else " ".join(parts)
+        quoted = '"' + cell.replace('"', '""') + '"'
+        starts.append(line)
+        out.append(f"E{i};{quoted};{draw(st.integers(1, 5))}")
+        line += 1 + cell.count("\n")
+    trailing = newline * draw(st.integers(0, 2))
+    return newline.join(out) + newline + trailing, starts
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_csv_files(), st.sampled_from(["utf-8", "cp1252", "utf-16"]))
+def test_source_lines_match_the_lines_an_editor_shows(tmp_path_factory, case, encoding):
+    """Blank lines, Excel's sep line and quoted multi-line cells: each row's line is exact."""
+    text, starts = case
+    path = tmp_path_factory.mktemp("lines") / "export.csv"
+    path.write_bytes(text.encode(encoding))
+    ex = sat.read_export(path, INST, items=["lq1"])
+    assert provenance.source_rows(ex.data).tolist() == starts
+    assert ex.data["respondent_id"].tolist() == [f"E{i}" for i in range(len(starts))]

@@ -9,14 +9,17 @@ chains them in a sensible order and checks that
 
 Steps, in the order :func:`clean` runs them:
 
-1. :func:`dont_know_to_missing` -- "En osaa sanoa", "Kan inte säga", "Don't know" -> missing;
-2. :func:`drop_empty` -- rows with no answer to any item are dropped;
-3. :func:`drop_duplicates` -- the same respondent twice in a period: keep the latest;
-4. :func:`recode_labels` -- Finnish, Swedish and English Likert labels -> 1-5;
-5. :func:`check_range` -- values outside an item's scale -> missing (then :func:`drop_empty`
+1. :func:`spelled_to_missing` -- Excel errors (``#DIV/0!``) and spelled missing values
+   (``NA``, ``NULL``, ``-``) -> missing, each logged with its reason (an empty cell is a skip);
+2. :func:`dont_know_to_missing` -- "En osaa sanoa", "Kan inte säga", "Don't know" -> missing;
+3. :func:`drop_bad_dates` -- rows whose period or submission time cannot be read are dropped;
+4. :func:`drop_empty` -- rows with no answer to any item are dropped;
+5. :func:`drop_duplicates` -- the same respondent twice in a period: keep the latest;
+6. :func:`recode_labels` -- Finnish, Swedish and English Likert labels -> 1-5;
+7. :func:`check_range` -- values outside an item's scale -> missing (then :func:`drop_empty`
    again, for rows left with no valid answer);
-6. :func:`flag_careless` -- straight-lining, low variability, speeding, outliers (flag or drop);
-7. :func:`reverse_code` -- reverse-keyed items: new = low + high - old.
+8. :func:`flag_careless` -- straight-lining, low variability, speeding, outliers (flag or drop);
+9. :func:`reverse_code` -- reverse-keyed items: new = low + high - old.
 
 Examples
 --------
@@ -47,19 +50,27 @@ from __future__ import annotations
 from ._base import CARELESS_METHODS, LOG_COLUMNS
 from .careless import careless_metrics, flag_careless
 from .pipeline import Cleaned, clean
-from .rows import drop_duplicates, drop_empty
-from .values import check_range, dont_know_to_missing, recode_labels, reverse_code
+from .rows import drop_bad_dates, drop_duplicates, drop_empty
+from .values import (
+    check_range,
+    dont_know_to_missing,
+    recode_labels,
+    reverse_code,
+    spelled_to_missing,
+)
 
 __all__ = [
     "Cleaned",
     "LOG_COLUMNS",
     "CARELESS_METHODS",
     "clean",
+    "spelled_to_missing",
     "recode_labels",
     "dont_know_to_missing",
     "check_range",
     "reverse_code",
     "drop_empty",
+    "drop_bad_dates",
     "drop_duplicates",
     "flag_careless",
     "careless_metrics",

@@ -9,12 +9,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CleaningError
-from ..instruments import DONT_KNOW_LABELS, Instrument, normalise_label
+from ..instruments import DONT_KNOW_LABELS, LANGUAGES, Instrument, normalise_label
+from ..io.provenance import row_place, source_rows
+from ..options import check_option
 
 __all__ = ["LOG_COLUMNS", "CARELESS_METHODS"]
 
-#: Columns of every cleaning log.
-LOG_COLUMNS = ("row", "respondent", "column", "old", "new", "rule", "action", "reason")
+#: Columns of every cleaning log. ``row`` is the row's position in the raw frame;
+#: ``line`` its line in the file as a text editor shows it (the header is line 1;
+#: for XLSX the spreadsheet row), when the frame came from
+#: :func:`~satisfaction.io.read_export`.
+LOG_COLUMNS = ("row", "line", "respondent", "column", "old", "new", "rule", "action", "reason")
 _CAT_COLUMNS = ("column", "old", "new", "rule", "action", "reason")
 CARELESS_METHODS = ("longstring", "irv", "speed", "mahalanobis")
 
@@ -25,6 +30,7 @@ CARELESS_METHODS = ("longstring", "irv", "speed", "mahalanobis")
 def _empty_log() -> pd.DataFrame:
     frame = {col: pd.Categorical([]) for col in LOG_COLUMNS}
     frame["row"] = pd.array([], dtype="Int64")
+    frame["line"] = pd.array([], dtype="Int64")
     frame["respondent"] = pd.array([], dtype="str")
     return pd.DataFrame(frame)
 
@@ -50,6 +56,15 @@ def _text(value: Any, n: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[str(value)])
 
 
+def _line_array(lines: np.ndarray):
+    """Source lines as a nullable integer array (unknown -> NA)."""
+    out = pd.array(lines, dtype="Int64")
+    unknown = lines <= 0
+    if unknown.any():
+        out[unknown] = pd.NA
+    return out
+
+
 def _log(
     data: pd.DataFrame,
     pos: np.ndarray,
@@ -66,9 +81,12 @@ def _log(
     n = len(pos)
     if n == 0:
         return _empty_log()
+    labels = data.index.to_numpy()[pos]
+    lines = source_rows(data, labels)
     return pd.DataFrame(
         {
-            "row": pd.array(data.index.to_numpy()[pos], dtype="Int64"),
+            "row": pd.array(labels, dtype="Int64"),
+            "line": _line_array(lines),
             "respondent": _ids(data, id_col, pos),
             "column": _text(column, n),
             "old": _text(old, n),
@@ -108,6 +126,7 @@ def _column_log(column: str, old: str, new: str, rule: str, reason: str) -> pd.D
     return pd.DataFrame(
         {
             "row": pd.array([None], dtype="Int64"),
+            "line": pd.array([None], dtype="Int64"),
             "respondent": pd.array([None], dtype="str"),
             "column": _text(column, 1),
             "old": _text(old, 1),
@@ -209,6 +228,22 @@ def _source(data: pd.DataFrame) -> str:
     """``"file '...': "`` when the frame came from :func:`~satisfaction.io.read_export`."""
     source = data.attrs.get("source") if hasattr(data, "attrs") else None
     return f"file '{source}': " if source else ""
+
+
+def _where(data: pd.DataFrame, label: Any) -> str:
+    """``"file 'x.csv', line 7"`` (or ``"index 7"`` for a frame not read from a file)."""
+    source = data.attrs.get("source") if hasattr(data, "attrs") else None
+    place = row_place(data, label)
+    return f"file '{source}', {place}" if source else place
+
+
+def _languages(languages: Iterable[str] | None, where: str) -> list[str] | None:
+    """Check each language code against the instrument's languages."""
+    if languages is None:
+        return None
+    if isinstance(languages, str):
+        languages = [languages]
+    return [check_option(lang, LANGUAGES, "languages", where) for lang in languages]
 
 
 def _dk_keys(languages: Iterable[str] | None, labels: Iterable[str] | None) -> set[str]:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CleaningError
+from ..options import check_option
 from ._base import CARELESS_METHODS, _concat_logs, _log, _numeric_or_fail, _specs
 
 __all__ = ["careless_metrics", "flag_careless"]
@@ -40,7 +41,8 @@ def careless_metrics(
     duration_col : str, optional
         Completion time in seconds, copied as ``duration`` when present.
     metrics : sequence of str
-        Which of ``longstring``, ``irv``, ``mahalanobis`` to compute.
+        Which of ``longstring``, ``irv``, ``mahalanobis`` to compute (``speed`` is
+        accepted and computes nothing more: the duration comes from ``duration_col``).
 
     Returns
     -------
@@ -69,6 +71,8 @@ def careless_metrics(
     1           3           2
     2           2           2
     """
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    metrics = [check_option(m, CARELESS_METHODS, "metrics", "careless_metrics") for m in metrics]
     xs = _columns(data, items)
     n, k = len(data), len(xs)
     present = [~np.isnan(v) for v in xs]
@@ -171,11 +175,7 @@ def flag_careless(
     [[True, False], [False, False], [False, True], [False, False]]
     """
     methods = [method] if isinstance(method, str) else list(method)
-    bad = [m for m in methods if m not in CARELESS_METHODS]
-    if bad:
-        raise CleaningError(
-            f"careless method {bad[0]!r} is unknown; use {', '.join(CARELESS_METHODS)}"
-        )
+    methods = [check_option(m, CARELESS_METHODS, "method", "flag_careless") for m in methods]
     if "speed" in methods and duration_col not in data.columns:
         raise CleaningError(
             f"flag_careless(method='speed') needs the completion time column {duration_col!r}; "

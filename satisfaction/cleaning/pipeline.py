@@ -11,10 +11,19 @@ import pandas as pd
 
 from ..errors import CleaningError
 from ..instruments import Instrument
-from ._base import _concat_logs, _log
+from ..io import META_COLUMNS
+from ..io.provenance import by_position
+from ..options import check_option
+from ._base import CARELESS_METHODS, _concat_logs, _log
 from .careless import flag_careless
-from .rows import drop_duplicates, drop_empty
-from .values import check_range, dont_know_to_missing, recode_labels, reverse_code
+from .rows import drop_bad_dates, drop_duplicates, drop_empty
+from .values import (
+    check_range,
+    dont_know_to_missing,
+    recode_labels,
+    reverse_code,
+    spelled_to_missing,
+)
 
 __all__ = ["Cleaned", "clean"]
 
@@ -28,12 +37,15 @@ class Cleaned:
     data : DataFrame
         The clean rows, indexed by their position in the raw frame (index name ``row``).
     log : DataFrame
-        One row per dropped or changed row or value: ``row, respondent, column,
-        old, new, rule, action, reason`` (``action`` is ``drop``, ``set_missing``,
-        ``recode`` or ``flag``).
+        One row per dropped or changed row or value: ``row, line, respondent,
+        column, old, new, rule, action, reason`` (``action`` is ``drop``,
+        ``set_missing``, ``recode`` or ``flag``; ``line`` is the row's line in the
+        file, see :data:`~satisfaction.cleaning.LOG_COLUMNS`).
     summary : DataFrame
         Counts per rule and column: ``rule, column, action, n``, plus ``skipped``
-        (empty in the raw export) per item, apart from ``dont_know``.
+        (an empty cell in the raw export) per item. Excel errors
+        (``excel_error``), spelled-out missing values (``missing_spelling``) and
+        don't-knows (``dont_know``) are counted apart from skips.
     items : tuple of str
         The item columns cleaned.
     n_in, n_out : int
@@ -143,8 +155,12 @@ def clean(
     Raises
     ------
     CleaningError
-        Unknown labels (with ``unknown_labels="error"``), text left in an item,
-        unparseable submission times, or (a bug) a broken row count.
+        Unknown labels (with ``unknown_labels="error"``), text left in an item, a
+        period or time column whose values are mostly not periods or times, or (a
+        bug) a broken row count. Messages name the file and its line (the header
+        being line 1) when ``raw`` came from :func:`~satisfaction.io.read_export`.
+    OptionError
+        An option that is not one of its allowed values.
 
     Notes
     -----
@@ -155,7 +171,11 @@ def clean(
     :func:`recode_labels`); every don't-know, unknown label, out-of-range value
     and dropped or flagged row has its own log row.
 
-    Order: don't-knows -> missing, then rows with no answer and duplicate
+    Order: Excel errors and spelled-out missing values (``NA``, ``NULL``, ``-``,
+    see :mod:`satisfaction.io.spellings`) -> missing, in the items and the meta
+    columns; don't-knows -> missing; rows whose period or submission time cannot
+    be read are dropped (:func:`drop_bad_dates`, one log row each with its line);
+    then rows with no answer and duplicate
     submissions are dropped while the answers are still raw text (cheap to copy),
     then labels are recoded and ranges checked (rows left with no valid answer are
     dropped too), careless responding is flagged on the answers as respondents gave
@@ -190,8 +210,14 @@ def clean(
         raise CleaningError(
             f"clean needs an Instrument, got {type(instrument).__name__}; use sat.default_instrument()"
         )
-    if careless not in ("flag", "drop", None):
-        raise CleaningError(f"careless={careless!r} is not an option; use 'flag', 'drop' or None")
+    careless = check_option(careless, ("flag", "drop", None), "careless", "clean")
+    unknown_labels = check_option(unknown_labels, ("error", "missing"), "unknown_labels", "clean")
+    if careless_methods is not None:
+        if isinstance(careless_methods, str):
+            careless_methods = [careless_methods]
+        careless_methods = [
+            check_option(m, CARELESS_METHODS, "careless_methods", "clean") for m in careless_methods
+        ]
     if raw.columns.duplicated().any():
         dup = raw.columns[raw.columns.duplicated()][0]
         raise CleaningError(f"column {dup!r} appears twice in the data; rename or drop one of them")
@@ -217,16 +243,29 @@ def clean(
     idc = id_col if id_col in raw.columns else None
     notes = []
     n_in = len(raw)
-    data = raw.copy(deep=False)
-    data.index = pd.RangeIndex(n_in, name="row")
-    skipped = {c: int(data[c].isna().sum()) for c in ids}
+    data = by_position(raw, name="row")  # keeps each row's line in the file
     logs = []
+    meta = [id_col, period_col, time_col, duration_col, *META_COLUMNS]
+    data, log = spelled_to_missing(
+        data, ids + [c for c in meta if c is not None and c not in ids], id_col=idc
+    )
+    logs.append(log)
+    # a skip is an empty cell (missing, or an empty string), not a logged spelling
+    spelled = log["column"].value_counts() if len(log) else pd.Series(dtype=int)
+    skipped = {c: int(data[c].isna().sum()) - int(spelled.get(c, 0)) for c in ids}
 
     def by_scale(low_high):
         return [i.id for i in present if (i.low, i.high) == low_high]
 
     scales = sorted({(i.low, i.high) for i in present})
     data, log = dont_know_to_missing(data, ids, codes=dont_know_codes, id_col=idc)
+    logs.append(log)
+    data, log = drop_bad_dates(
+        data,
+        period_col=period_col if period_col in data.columns else None,
+        time_col=time_col if time_col in data.columns else None,
+        id_col=idc,
+    )
     logs.append(log)
     # rows are dropped while the answers are still raw (categorical codes copy cheaply)
     if drop_all_missing:

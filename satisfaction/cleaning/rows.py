@@ -1,14 +1,21 @@
-"""Row-level steps: drop rows with no answer, drop duplicate submissions."""
+"""Row-level steps: drop rows with no answer, with a bad period or time, duplicate submissions."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CleaningError
-from ._base import _empty_log, _log, _source, _specs
+from ..io.provenance import row_places, source_rows
+from ._base import _concat_logs, _empty_log, _log, _specs, _where
 
-__all__ = ["drop_empty", "drop_duplicates"]
+__all__ = ["drop_empty", "drop_bad_dates", "drop_duplicates"]
+
+_QUARTER = re.compile(r"\d{4}Q[1-4]")
+_PERIOD_FORMATS = "a month 'YYYY-MM' or a quarter 'YYYYQn'"
+_TIME_FORMAT = "a date and time (YYYY-MM-DD HH:MM:SS)"
 
 
 def drop_empty(
@@ -62,24 +69,158 @@ def drop_empty(
     return data.loc[~empty], log
 
 
+def _by_value(s: pd.Series, parse) -> pd.Series:
+    """``parse`` applied once per distinct value of ``s`` (periods and times repeat)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    parsed = parse(pd.Series(uniques, dtype=object))
+    values = parsed.to_numpy()
+    out = values[np.where(codes >= 0, codes, 0)] if len(values) else np.full(len(s), None)
+    return pd.Series(out, index=s.index).where(codes >= 0)
+
+
+def _parse_times(s: pd.Series) -> pd.Series:
+    """Submission times as datetime64 (NaT for missing and for text that is not a time)."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s
+
+    def parse(u):
+        return pd.to_datetime(u, errors="coerce", format="mixed")
+
+    return pd.to_datetime(_by_value(s, parse))
+
+
+def _valid_periods(s: pd.Series) -> np.ndarray:
+    """True where a period is missing, a date, a month 'YYYY-MM' or a quarter 'YYYYQn'."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype) or isinstance(s.dtype, pd.PeriodDtype):
+        return np.ones(len(s), dtype=bool)
+
+    def parse(u):
+        text = u.astype("string")
+        quarter = text.str.fullmatch(_QUARTER.pattern).fillna(False)
+        month = pd.to_datetime(text.where(~quarter), format="%Y-%m", errors="coerce").notna()
+        stamp = u.map(lambda v: isinstance(v, (pd.Timestamp, pd.Period)) or hasattr(v, "year"))
+        return quarter | month | stamp
+
+    ok = _by_value(s, parse)
+    return (ok.fillna(False).astype(bool) | s.isna()).to_numpy()
+
+
 def _times(data: pd.DataFrame, time_col: str) -> np.ndarray:
     s = data[time_col]
-    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
-        parsed = pd.to_datetime(s, errors="coerce", format="mixed")
-        bad = parsed.isna() & s.notna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            who = (
-                f" (respondent {data['respondent_id'].iloc[i]!r})"
-                if "respondent_id" in data
-                else ""
-            )
+    parsed = _parse_times(s)
+    bad = (parsed.isna() & s.notna()).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        who = f" (respondent {data['respondent_id'].iloc[i]!r})" if "respondent_id" in data else ""
+        raise CleaningError(
+            f"{_where(data, data.index[i])}, column {time_col!r}{who}: {s.iloc[i]!r} is not "
+            "a date and time; fix it (YYYY-MM-DD HH:MM:SS), drop the row with drop_bad_dates, "
+            "or pass time_col=None to keep the last row in file order"
+        )
+    return parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def drop_bad_dates(
+    data: pd.DataFrame,
+    *,
+    period_col: str | None = "period",
+    time_col: str | None = "submitted_at",
+    id_col: str | None = "respondent_id",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop rows whose period or submission time cannot be read, logging each with its line.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Answers with a period and/or a submission time column.
+    period_col : str, optional
+        Period column: a month ``YYYY-MM``, a quarter ``YYYYQn`` or a date is valid.
+    time_col : str, optional
+        Submission time column: anything :func:`pandas.to_datetime` reads is valid.
+    id_col : str, optional
+        The respondent column named in the log.
+
+    Returns
+    -------
+    data : DataFrame
+        The rows whose period and time are valid or missing.
+    log : DataFrame
+        One row per dropped row, rule ``bad_period`` or ``bad_timestamp``; the
+        reason names the file and line (from :func:`~satisfaction.io.read_export`).
+
+    Raises
+    ------
+    CleaningError
+        When most of the time column's values are not times: the column is then not
+        what its name says, and dropping most rows would hide that.
+
+    Notes
+    -----
+    A bad value in one row (a typo, ``"eilen"``, ``"2026-13"``) costs that row
+    only; the run goes on. A missing period or time is not bad: duplicate
+    resolution treats a missing time as the earliest. A period column whose values
+    are mostly not months, quarters or dates holds labels of its own (``"wave 3"``)
+    and is not checked. Absent columns are skipped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"period": ["2026-01", "2026-13", "2026Q1"],
+    ...                   "submitted_at": ["2026-01-05 10:00", "2026-01-06", "eilen"]})
+    >>> out, log = drop_bad_dates(d, id_col=None)
+    >>> out.index.tolist(), log[["row", "old", "rule"]].values.tolist()
+    ([0], [[1, '2026-13', 'bad_period'], [2, 'eilen', 'bad_timestamp']])
+    """
+    keep = np.ones(len(data), dtype=bool)
+    logs = []
+    for col, rule, what in (
+        (period_col, "bad_period", _PERIOD_FORMATS),
+        (time_col, "bad_timestamp", _TIME_FORMAT),
+    ):
+        if col is None or col not in data.columns:
+            continue
+        s = data[col]
+        if rule == "bad_period":
+            bad = ~_valid_periods(s)
+        else:
+            bad = (_parse_times(s).isna() & s.notna()).to_numpy()
+        if not bad.any():
+            continue
+        pos = np.flatnonzero(bad)
+        given = int(s.notna().sum())
+        if 2 * len(pos) > given:
+            if rule == "bad_period":  # free labels ("wave 3"), not months: nothing to check
+                continue
             raise CleaningError(
-                f"{_source(data)}column {time_col!r}, data row {data.index[i]}{who}: {s.iloc[i]!r} is not a date and time; "
-                "fix it (YYYY-MM-DD HH:MM:SS) or pass time_col=None to keep the last row in file order"
+                f"{_where(data, data.index[pos[0]])}, column {col!r}: {s.iloc[pos[0]]!r} is not "
+                f"{what}, nor are {len(pos) - 1} more of the column's {given} values; fix the "
+                "column, or pass time_col='<column>' (or None) if this is not it"
             )
-        s = parsed
-    return s.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        pos = pos[keep[pos]]  # a row dropped for its period is not dropped again
+        if not len(pos):
+            continue
+        keep[pos] = False
+        old = np.array([str(v) for v in s.iloc[pos]], dtype=object)
+        reason = np.array(
+            [f"{_where(data, data.index[i])}: {str(s.iloc[i])!r} is not {what}" for i in pos],
+            dtype=object,
+        )
+        logs.append(
+            _log(
+                data,
+                pos,
+                id_col=id_col,
+                column=col,
+                old=old,
+                new=None,
+                rule=rule,
+                action="drop",
+                reason=reason,
+            )
+        )
+    if keep.all():
+        return data.copy(deep=False), _empty_log()
+    return data.loc[keep], _concat_logs(logs)
 
 
 def drop_duplicates(
@@ -109,7 +250,8 @@ def drop_duplicates(
         The kept rows, in their original order.
     log : DataFrame
         One row per dropped row, rule ``duplicate``: ``old`` is the dropped row's
-        submission time, ``new`` names the row kept.
+        submission time, ``new`` names the row kept (its position, and its line in
+        the file when the frame came from :func:`~satisfaction.io.read_export`).
 
     Examples
     --------
@@ -152,6 +294,9 @@ def drop_duplicates(
     kept_pos = order[last[dup_sorted]]
     kept_rows = data.index.to_numpy()[kept_pos]
     new = np.char.add("kept row ", kept_rows.astype(str)).astype(object)
+    kept_lines = source_rows(data, kept_rows)
+    if (kept_lines > 0).any():  # and where it is in the file
+        new = np.where(kept_lines > 0, new + " (" + row_places(data, kept_rows) + ")", new)
     if t is not None:
         old = pd.to_datetime(
             pd.Series(t[dropped_pos]).where(t[dropped_pos] != np.iinfo(np.int64).min)

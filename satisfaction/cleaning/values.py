@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -10,6 +11,8 @@ import pandas as pd
 
 from ..errors import CleaningError
 from ..instruments import DONT_KNOW, Instrument, label_map, normalise_label
+from ..io.spellings import EXCEL_ERRORS, MISSING_SPELLINGS, excel_error_code, spelling_kind
+from ..options import check_option
 from ._base import (
     _codes_text,
     _column_log,
@@ -17,14 +20,165 @@ from ._base import (
     _dk_keys,
     _factorize,
     _is_numeric,
+    _languages,
     _missing_log,
     _number,
     _numeric_or_fail,
-    _source,
     _specs,
+    _where,
 )
 
-__all__ = ["dont_know_to_missing", "recode_labels", "check_range", "reverse_code"]
+_ERROR_KEYS = sorted({code.lower() for code in EXCEL_ERRORS})
+_MISSING_KEYS = sorted({text.lower() for text in MISSING_SPELLINGS} | {""})
+_KEYS = _ERROR_KEYS + _MISSING_KEYS  # one lookup table: key -> kind
+_KINDS = np.array([1] * len(_ERROR_KEYS) + [2] * len(_MISSING_KEYS), dtype=np.int8)
+_FIRST = (  # how a spelling can start, after spaces: a cheap filter before folding the text
+    r"^\s*(?:["
+    + "".join(sorted({re.escape(c) for k in _KEYS if k for c in (k[0], k[0].upper())}))
+    + r"]|$)"
+)
+
+
+_SPELLED = "missing by spelling: text that means no value, set to missing"
+
+
+def _error_reason(text: str) -> str:
+    """``"Excel error #DIV/0! (division by zero) set to missing"``."""
+    code = excel_error_code(text)
+    return f"Excel error {code} ({EXCEL_ERRORS[code]}) set to missing"
+
+
+def _spelling_codes(s: pd.Series) -> np.ndarray:
+    """Per value: 0 an answer (or missing), 1 an Excel error, 2 a missing spelling, 3 empty text.
+
+    Vectorised (pyarrow's string kernels on text columns, ``.str`` methods on object
+    columns) so that an id column of a million distinct values costs milliseconds;
+    non-text values are never either kind.
+    """
+    out = np.zeros(len(s), dtype=np.int8)
+    if s.dtype != object and pd.api.types.is_string_dtype(s.dtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(s.array)
+        # only values that start like a spelling (or are blank) are folded and looked up
+        maybe = pc.fill_null(pc.match_substring_regex(arr, _FIRST), False)
+        pos = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+        if not len(pos):
+            return out
+        some = arr.take(pa.array(pos))
+        folded = pc.utf8_lower(pc.utf8_trim_whitespace(some))
+        idx = pc.index_in(folded, value_set=pa.array(_KEYS))
+        idx = pc.fill_null(idx, -1).to_numpy(zero_copy_only=False)
+        hit = idx >= 0
+        out[pos[hit]] = _KINDS[idx[hit]]
+        empty = pc.fill_null(pc.equal(pc.utf8_length(some), 0), False)
+        out[pos[empty.to_numpy(zero_copy_only=False)]] = 3
+        return out
+    try:
+        folded = s.str.strip().str.lower()
+    except AttributeError:  # no text at all (an object column of numbers)
+        return out
+    out[folded.isin(_ERROR_KEYS).to_numpy(dtype=bool, na_value=False)] = 1
+    out[(folded.isin(_MISSING_KEYS) | folded.eq("")).to_numpy(dtype=bool, na_value=False)] = 2
+    out[s.str.len().eq(0).to_numpy(dtype=bool, na_value=False)] = 3
+    return out
+
+
+__all__ = [
+    "spelled_to_missing",
+    "dont_know_to_missing",
+    "recode_labels",
+    "check_range",
+    "reverse_code",
+]
+
+
+def spelled_to_missing(
+    data: pd.DataFrame, columns, *, id_col: str | None = "respondent_id"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Set Excel error values and spelled-out missing values to missing, logging each one.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw data (e.g. ``read_export(...).data``).
+    columns : list of str or Instrument
+        The columns to look at (items and meta columns such as ``period``); with an
+        Instrument, its items present in ``data``. Absent columns are ignored.
+    id_col : str, optional
+        The respondent column named in the log.
+
+    Returns
+    -------
+    data : DataFrame
+        A copy with those cells missing (categorical columns keep their type).
+    log : DataFrame
+        One row per value set missing: rule ``excel_error`` (reason: the error's
+        meaning, e.g. "Excel error #DIV/0! (division by zero)") or
+        ``missing_spelling`` (reason: "missing by spelling").
+
+    Notes
+    -----
+    What counts as either is listed in :mod:`satisfaction.io.spellings`. An empty
+    cell is a skipped answer: nothing changes, so nothing is logged (:func:`clean`
+    counts skips per item as ``skipped``); an empty string (``""``, as
+    ``pandas.read_csv(keep_default_na=False)`` reads an empty cell) is an empty
+    cell too and is set missing without a log row. A spelled missing value or an
+    Excel error is not a skip: it is logged here and counted under its own rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"lq1": ["4", "#DIV/0!", "NA", None], "period": ["2026-01", "#N/A", "", "-"]})
+    >>> out, log = spelled_to_missing(d, ["lq1", "period"], id_col=None)
+    >>> out["lq1"].tolist(), out["period"].tolist()
+    (['4', nan, nan, nan], ['2026-01', nan, nan, nan])
+    >>> log[["row", "column", "old", "rule"]]
+       row  column      old              rule
+    0    1     lq1  #DIV/0!       excel_error
+    1    2     lq1       NA  missing_spelling
+    2    1  period     #N/A       excel_error
+    3    3  period        -  missing_spelling
+    """
+    if isinstance(columns, Instrument):
+        columns = [i.id for i in columns.items]
+    elif isinstance(columns, str):
+        columns = [columns]
+    out = data.copy(deep=False)
+    logs = []
+    for col in dict.fromkeys(c for c in columns if c in data.columns):
+        s = data[col]
+        if _is_numeric(s) or not (
+            s.dtype == object
+            or pd.api.types.is_string_dtype(s.dtype)
+            or isinstance(s.dtype, pd.CategoricalDtype)
+        ):
+            continue
+        if isinstance(s.dtype, pd.CategoricalDtype):  # classify the categories, then the rows
+            cats = s.cat.categories
+            per_cat = _spelling_codes(pd.Series(cats, dtype=object))
+            if not per_cat.any():
+                continue
+            codes = s.cat.codes.to_numpy()
+            kind = np.where(codes >= 0, per_cat[np.maximum(codes, 0)], 0)
+            out[col] = s.cat.remove_categories(list(cats[per_cat > 0]))
+        else:
+            kind = _spelling_codes(s)
+            if not kind.any():
+                continue
+            out[col] = s.mask(kind > 0)
+        for code, rule in ((1, "excel_error"), (2, "missing_spelling")):
+            pos = np.flatnonzero(kind == code)
+            if not len(pos):
+                continue
+            old = np.array([str(v) for v in s.iloc[pos]], dtype=object)
+            if rule == "excel_error":
+                reason = np.array([_error_reason(v) for v in old], dtype=object)
+            else:
+                reason = _SPELLED
+            logs.append(_missing_log(data, pos, col, old, rule, reason, id_col=id_col))
+    return out, _concat_logs(logs)
 
 
 def dont_know_to_missing(
@@ -78,6 +232,7 @@ def dont_know_to_missing(
     0    1    lq1   en osaa SANOA   dont_know
     1    0    lq2                6  dont_know
     """
+    languages = _languages(languages, "dont_know_to_missing")
     specs = _specs(data, items, None)
     keys = _dk_keys(languages, labels)
     code_set = [float(c) for c in codes or ()]
@@ -99,7 +254,11 @@ def dont_know_to_missing(
             codes_, cats = _factorize(s)
             is_dk = np.array(
                 [
-                    (not isinstance(c, (int, float, np.number)) and normalise_label(c) in keys)
+                    (
+                        not isinstance(c, (int, float, np.number))
+                        and normalise_label(c) in keys
+                        and spelling_kind(c) is None  # "N/A" is a missing spelling
+                    )
                     or (_number(str(c)) in code_set if code_set else False)
                     for c in cats
                 ],
@@ -149,7 +308,8 @@ def recode_labels(
     scale : tuple of int
         Scale of the listed items when ``items`` is a list.
     unknown_labels : {"error", "missing"}
-        A label that is neither a Likert label, a don't-know nor a number: raise a
+        A label that is neither a Likert label, a don't-know, an Excel error, a
+        missing spelling (see :func:`spelled_to_missing`) nor a number: raise a
         :class:`~satisfaction.errors.CleaningError` listing every such label with
         its count, or set it missing (logged, rule ``unknown_label``).
     mapping : mapping, optional
@@ -166,8 +326,9 @@ def recode_labels(
         A copy with the item columns as ``float64``.
     log : DataFrame
         One row per value whose meaning changed: don't-knows (rule ``dont_know``),
-        unknown labels set missing (``unknown_label``) and labels mapped to missing
-        (``mapping``).
+        unknown labels set missing (``unknown_label``), labels mapped to missing
+        (``mapping``), Excel errors (``excel_error``) and missing spellings
+        (``missing_spelling``).
 
     Notes
     -----
@@ -193,15 +354,15 @@ def recode_labels(
     >>> recode_labels(d, ["ex1"], id_col=None)
     Traceback (most recent call last):
     ...
-    satisfaction.errors.CleaningError: unknown answer labels in 1 column: column 'ex1' has 'Kyllä' (2) ...
+    satisfaction.errors.CleaningError: index 1: unknown answer labels in 1 column: column 'ex1' has 'Kyllä' (2); ...
     >>> out, log = recode_labels(d, ["ex1"], unknown_labels="missing", id_col=None)
     >>> out["ex1"].tolist(), log["rule"].tolist()
     ([4.0, nan, nan], ['unknown_label', 'unknown_label'])
     """
-    if unknown_labels not in ("error", "missing"):
-        raise CleaningError(
-            f"unknown_labels={unknown_labels!r} is not an option; use 'error' or 'missing'"
-        )
+    unknown_labels = check_option(
+        unknown_labels, ("error", "missing"), "unknown_labels", "recode_labels"
+    )
+    languages = _languages(languages, "recode_labels")
     specs = _specs(data, items, scale)
     likert = label_map(languages) if languages is not None else label_map()
     dk = _dk_keys(languages, None)
@@ -223,7 +384,8 @@ def recode_labels(
         codes, cats = _factorize(s)
         n = len(cats)
         values = np.full(n, np.nan)
-        kind = np.zeros(n, dtype=np.int8)  # 0 value, 1 dont_know, 2 unknown, 3 mapped missing
+        # 0 value, 1 dont_know, 2 unknown, 3 mapped missing, 4 Excel error, 5 missing spelling
+        kind = np.zeros(n, dtype=np.int8)
         for j, c in enumerate(cats):
             if isinstance(c, (int, float, np.number)) and not isinstance(c, bool):
                 values[j] = float(c)
@@ -235,6 +397,10 @@ def recode_labels(
                     kind[j] = 1 if v is DONT_KNOW else 3
                 else:
                     values[j] = float(v)
+                continue
+            spelled = spelling_kind(c)
+            if spelled is not None:
+                kind[j] = 4 if spelled == "excel_error" else 5
                 continue
             if (low, high) == (1, 5) and key in likert:
                 v = likert[key]
@@ -278,8 +444,9 @@ def recode_labels(
         if id_col is not None and id_col in data.columns:
             who = f", respondent {data[id_col].iloc[first0]!r}"
         raise CleaningError(
-            f"{_source(data)}unknown answer labels in {len(unknown)} column{'s' if len(unknown) > 1 else ''}: "
-            f"{'; '.join(parts)} (first at data row {row0}{who}); pass unknown_labels='missing' to set "
+            f"{_where(data, row0)}{who}: unknown answer labels in {len(unknown)} "
+            f"column{'s' if len(unknown) > 1 else ''}: {'; '.join(parts)}; the first of them "
+            "is in this row; pass unknown_labels='missing' to set "
             "them missing (logged) or mapping={'<label>': <value>} to recode them"
         )
     for col, code_kind, codes, cats in pending:
@@ -287,14 +454,15 @@ def recode_labels(
             (1, "dont_know", "don't-know answer set to missing"),
             (2, "unknown_label", "unknown answer label set to missing"),
             (3, "mapping", "label mapped to missing by the user's mapping"),
+            (4, "excel_error", None),
+            (5, "missing_spelling", _SPELLED),
         ):
             pos = np.flatnonzero(code_kind == k)
             if len(pos):
-                logs.append(
-                    _missing_log(
-                        data, pos, col, _codes_text(cats, codes[pos]), rule, reason, id_col=id_col
-                    )
-                )
+                old = _codes_text(cats, codes[pos])
+                if reason is None:
+                    reason = np.array([_error_reason(str(v)) for v in old], dtype=object)
+                logs.append(_missing_log(data, pos, col, old, rule, reason, id_col=id_col))
     return out, _concat_logs(logs)
 
 

@@ -5,8 +5,11 @@ or numbers of the file (cleaning them is :func:`satisfaction.cleaning.clean`'s j
 detects the CSV dialect (separator, decimal comma, encoding, Excel's ``sep=;``
 line) from the first 64 KB, matches the columns to the instrument's items and
 says what it found in :class:`ExportReport`. Anything it cannot read as it is
-raises one :class:`~satisfaction.errors.InputError` naming the file, the row or
-column and how to fix it.
+raises one :class:`~satisfaction.errors.InputError` naming the file, the line as
+a text editor shows it (the header is line 1; for XLSX the sheet and spreadsheet
+row) or the column, and how to fix it. Each row's line is kept for cleaning
+(:mod:`satisfaction.io.provenance`); Excel error values and spelled-out missing
+values are kept as text for cleaning to log (:mod:`satisfaction.io.spellings`).
 
 Examples
 --------

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 
 from ._common import _fail
+from .provenance import row_place
 
 __all__ = ["_check_item_types", "_drop_blank_rows"]
 
 
-def _check_item_types(path: Path, data: pd.DataFrame, items: list[str], row_offset: int) -> None:
+def _check_item_types(path: Path, data: pd.DataFrame, items: list[str]) -> None:
     """Item columns must hold numbers or text: not dates, times, booleans or bytes."""
     for col in items:
         s = data[col]
@@ -51,21 +52,22 @@ def _check_item_types(path: Path, data: pd.DataFrame, items: list[str], row_offs
                     f"mixed types: the value {value!r} ({type(value).__name__}) is not an answer "
                     "(Excel may have turned a number or label into a date)",
                     "format the column as text or numbers in the source and export again",
-                    row=int(i) + row_offset,
+                    place=row_place(data, data.index[i]),
                     column=col,
                 )
 
 
-def _drop_blank_rows(data: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def _drop_blank_rows(data: pd.DataFrame) -> tuple[pd.DataFrame, int, np.ndarray]:
+    """Drop rows with no value at all; return the frame, how many, and the rows kept."""
+    keep = np.ones(len(data), dtype=bool)
     if data.shape[1] == 0 or len(data) == 0:
-        return data, 0
+        return data, 0, keep
     candidates = data.iloc[:, 0].isna().to_numpy()
     if not candidates.any():
-        return data, 0
+        return data, 0, keep
     idx = np.flatnonzero(candidates)
     blank = data.iloc[idx].isna().all(axis=1).to_numpy()
     if not blank.any():
-        return data, 0
-    keep = np.ones(len(data), dtype=bool)
+        return data, 0, keep
     keep[idx[blank]] = False
-    return data.loc[keep].reset_index(drop=True), int(blank.sum())
+    return data.loc[keep].reset_index(drop=True), int(blank.sum()), keep

@@ -24,10 +24,29 @@ def _item_keys(instrument: Any, items: Any) -> set[str]:
     return {_key(i) for i in (*ids, *(items or ()))}
 
 
-def _fail(path: Path, what: str, fix: str, *, row: int | None = None, column: Any = None):
+def _fail(
+    path: Path,
+    what: str,
+    fix: str,
+    *,
+    row: int | None = None,
+    column: Any = None,
+    sheet: str | None = None,
+    place: str | None = None,
+):
+    """One InputError sentence: ``file '...', line 5, column 'lq1': what; fix``.
+
+    ``row`` is a line of a text file as an editor numbers it (the header is line
+    1), or with ``sheet`` a spreadsheet row; ``place`` is a ready-made location
+    (:func:`~satisfaction.io.provenance.row_place`).
+    """
     where = f"file '{path}'"
-    if row is not None:
-        where += f", row {row}"
+    if sheet is not None:
+        where += f", sheet {sheet!r}"
+    if place is not None:
+        where += f", {place}"
+    elif row is not None:
+        where += f", row {row}" if sheet is not None else f", line {row}"
     if column is not None:
         where += f", column '{column}'"
     return InputError(f"{where}: {what}; {fix}")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ._common import META_COLUMNS, _fail, _item_keys, _key
+from ._lines import _count_lines, _csv_module_lines, _data_lines, _newline_code, _scan_records
 from ._sniff import (
     _DECIMAL_COMMA,
     _NUMBER,
@@ -25,6 +30,8 @@ __all__ = ["_read_csv"]
 _LEADING_ZERO = re.compile(r"^0\d+$")
 _ARROW_COLUMN = re.compile(r"column #(\d+)")
 _UNNAMED = "_unnamed_"
+_BLOCK = 1 << 20  # pyarrow's default block: a row must fit in one
+_MAX_ROW = 128 << 20  # rows longer than this are refused (no survey answer is that long)
 
 
 def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, items_hint):
@@ -33,6 +40,7 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
 
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise _fail(path, "is empty", "export the survey again; the file has no header and no rows")
+    has_header = names is None
     enc, text, notes, strip_bom = _sniff_encoding(path, head, final, encoding)
     lines = _complete_lines(text, final)
     skip = 0
@@ -132,10 +140,23 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
             row=header_row,
             column=dup,
         )
-    read_opts = dict(encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc, skip_rows=skip)
+    read_opts = dict(
+        encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
+        skip_rows=skip,
+        block_size=_BLOCK,
+    )
     if names is not None:
         read_opts["column_names"] = raw_names
-    parse_opts = pacsv.ParseOptions(delimiter=sep, newlines_in_values=multiline)
+    newline = _newline_code(head)
+    records = None  # the file's records, scanned only when a row is irregular or too long
+    counter = ThreadPoolExecutor(max_workers=1)  # counts the lines while pyarrow parses
+    counting = counter.submit(_count_lines, path, enc, newline)
+
+    def scan():
+        nonlocal records
+        if records is None:
+            records = _scan_records(path, enc, newline)
+        return records
 
     def not_utf8(column: str | None):
         """Text that is not UTF-8 beyond the sniffed 64 KB: retry as cp1252 if we guessed."""
@@ -149,65 +170,92 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
             path,
             f"is not valid {enc} text beyond its first 64 KB",
             "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
+            row=_first_bad_line(path, enc),
             column=column,
         )
 
-    for _attempt in range(len(raw_names) + 2):
-        convert = pacsv.ConvertOptions(
-            column_types=types,
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            decimal_point=decimal_found,
-            true_values=["\x00true"],
-            false_values=["\x00false"],
-        )
-        try:
-            # the streaming reader: with a transcoded (cp1252) file it is faster than the
-            # multithreaded one here and holds a fraction of the memory (see benchmarks/)
-            table = pacsv.open_csv(
-                path,
-                read_options=pacsv.ReadOptions(**read_opts),
-                parse_options=parse_opts,
-                convert_options=convert,
-            ).read_all()
-            binary = [f.name for f in table.schema if pa.types.is_binary(f.type)]
-            if binary:  # pyarrow infers binary for text that is not valid UTF-8
-                del table
-                not_utf8(binary[0])
-                continue
-            break
-        except pa.ArrowInvalid as exc:
-            message = str(exc)
-            m = _ARROW_COLUMN.search(message)
-            if "utf8" in message.lower().replace("-", ""):
-                not_utf8(raw_names[int(m.group(1))] if m else None)
-                continue
-            if "conversion error" in message.lower() and m:
-                col = raw_names[int(m.group(1))]
-                if col not in types:  # inferred from the first block, text later on: read as text
-                    types[col] = dict_type if _key(col) in item_keys else pa.string()
+    try:
+        for _attempt in range(len(raw_names) + 6):
+            convert = pacsv.ConvertOptions(
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                decimal_point=decimal_found,
+                true_values=["\x00true"],
+                false_values=["\x00false"],
+            )
+            parse_opts = pacsv.ParseOptions(delimiter=sep, newlines_in_values=multiline)
+            try:
+                # the streaming reader: with a transcoded (cp1252) file it is faster than the
+                # multithreaded one here and holds a fraction of the memory (see benchmarks/)
+                table = pacsv.open_csv(
+                    path,
+                    read_options=pacsv.ReadOptions(**read_opts),
+                    parse_options=parse_opts,
+                    convert_options=convert,
+                ).read_all()
+                binary = [f.name for f in table.schema if pa.types.is_binary(f.type)]
+                if binary:  # pyarrow infers binary for text that is not valid UTF-8
+                    del table
+                    not_utf8(binary[0])
                     continue
-            if "Expected" in message and "columns" in message:
-                row, n = _find_ragged(path, enc, sep, skip, strip_bom)
+                break
+            except pa.ArrowInvalid as exc:
+                message = str(exc)
+                m = _ARROW_COLUMN.search(message)
+                if "utf8" in message.lower().replace("-", ""):
+                    not_utf8(raw_names[int(m.group(1))] if m else None)
+                    continue
+                if "conversion error" in message.lower() and m:
+                    col = raw_names[int(m.group(1))]
+                    if (
+                        col not in types
+                    ):  # inferred from the first block, text later on: read as text
+                        types[col] = dict_type if _key(col) in item_keys else pa.string()
+                        continue
+                if "straddl" in message or "block size" in message:
+                    rec = scan()
+                    longest = int(rec.length.max()) if len(rec.length) else 0
+                    at = int(rec.start[int(rec.length.argmax())]) if len(rec.length) else None
+                    if longest > _MAX_ROW or read_opts["block_size"] > _MAX_ROW:
+                        raise _fail(
+                            path,
+                            f"the row on this line is {longest / 2**20:.0f} MB long (a cell that large "
+                            f"is not a survey answer; rows up to {_MAX_ROW >> 20} MB are read)",
+                            "delete or shorten the cell in the file, or export the survey without "
+                            "its attachments",
+                            row=at,
+                        ) from None
+                    read_opts["block_size"] = max(2 * read_opts["block_size"], 2 * longest + _BLOCK)
+                    notes.append(
+                        f"the row on line {at} is {longest / 2**20:.1f} MB long; read with a larger block"
+                    )
+                    continue
+                if "Expected" in message and "columns" in message:
+                    if not multiline:  # a quoted multi-line cell after the sniffed 64 KB
+                        multiline = True
+                        continue
+                    raise _ragged(path, enc, sep, header_row, has_header, len(raw_names)) from None
                 raise _fail(
                     path,
-                    f"this row has {n} fields but the header has {len(raw_names)} (the separator "
-                    f"{_SEP_NAMES.get(sep, repr(sep))} or a quote is wrong in it)",
-                    "fix the row in the file (quote values that contain the separator) or pass sep=...",
-                    row=row,
+                    f"cannot be parsed as CSV ({message.splitlines()[0][:120]})",
+                    "check the separator, the quoting and the encoding",
                 ) from None
-            raise _fail(
-                path,
-                f"cannot be parsed as CSV ({message.splitlines()[0][:120]})",
-                "check the separator, the quoting and the encoding",
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise _fail(
-                path,
-                f"is not valid {enc} beyond its first 64 KB ({exc.reason})",
-                "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
-            ) from None
+            except UnicodeDecodeError as exc:
+                raise _fail(
+                    path,
+                    f"is not valid {enc} beyond its first 64 KB ({exc.reason})",
+                    "pass encoding='cp1252' (or the file's real encoding), or re-save the file as UTF-8",
+                    row=_first_bad_line(path, enc),
+                ) from None
+    finally:
+        counter.shutdown(wait=False, cancel_futures=True)
+    try:
+        counted = counting.result()
+    except OSError:  # the file went away while it was read: the scan will say so
+        counted = None
+    lines = _record_lines(path, enc, sep, header_row, has_header, table.num_rows, counted, scan)
     # free each Arrow column as it is converted, and keep columns in their own blocks (no copy)
     data = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
@@ -242,21 +290,129 @@ def _read_csv(path, head, final, instrument, *, encoding, sep, decimal, names, i
         notes=notes,
         skipped=skip,
         header_row=header_row,
+        lines=lines,
+        unit="line",
     )
 
 
-def _find_ragged(path: Path, enc: str, sep: str, skip: int, strip_bom: bool) -> tuple[int, int]:
-    """Line number and field count of the first row whose width differs from the header's."""
+def _first_bad_line(path: Path, enc: str) -> int | None:
+    """The line of the first byte that is not valid ``enc`` text (``None`` if there is none)."""
+    decoder = codecs.getincrementaldecoder(enc)("strict")
+    lines = 1
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return lines + chunk.count(b"\n", 0, exc.start)
+            lines += chunk.count(b"\n")
+    return None
+
+
+def _record_lines(path, enc, sep, header_row, has_header, n, counted, scan):
+    """The line where each of the ``n`` data records starts (``None`` if it cannot be known).
+
+    ``counted`` is the file's number of lines (:func:`_count_lines`); ``scan()``
+    finds the records when the count says some row is not on a line of its own.
+    """
+    first = header_row + 1 if has_header else header_row
+    if counted is not None and counted == first - 1 + n:  # no blank line, no multi-line cell
+        return np.arange(first, first + n, dtype=np.int64)
+    lines = _data_lines(scan(), header_row, has_header)
+    if len(lines) != n:  # a quote inside an unquoted cell: ask the csv module
+        lines = _csv_module_lines(path, enc, sep, header_row, has_header)
+    return lines if lines is not None and len(lines) == n else None
+
+
+class _Tape:
+    """Lines of a file for ``csv.reader``, keeping those of the record being read."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.kept: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.handle)
+        self.kept.append(line)
+        return line
+
+
+def _spanning_quote(raw: str, sep: str) -> int | None:
+    """Offset of the first quote whose cell runs over a line break or never closes (CSV's rules)."""
+    i, n = 0, len(raw)
+    field_start, opened = True, None
+    while i < n:
+        c = raw[i]
+        if opened is not None:
+            if c == '"':
+                if i + 1 < n and raw[i + 1] == '"':
+                    i += 2
+                    continue
+                if "\n" in raw[opened:i] or "\r" in raw[opened:i]:
+                    return opened
+                opened = None
+            i += 1
+            continue
+        if c == '"' and field_start:
+            opened = i
+            field_start = False
+        else:
+            field_start = c == sep or c in "\r\n"
+        i += 1
+    return opened  # a quote still open where the record (or the file) ends
+
+
+def _ragged(path: Path, enc: str, sep: str, header_row: int, has_header: bool, width: int):
+    """The error for the first record whose width differs from the header's, at its line."""
     with open(path, encoding=enc, errors="replace", newline="") as handle:
-        if strip_bom:
-            handle.read(1)
-        reader = csv.reader(handle, delimiter=sep)
-        width = None
-        for number, row in enumerate(reader, start=1):
-            if number <= skip or not row:
-                continue
-            if width is None:
-                width = len(row)
-            elif len(row) != width:
-                return reader.line_num, len(row)
-    return 0, 0
+        tape = _Tape(handle)
+        reader = csv.reader(tape, delimiter=sep, strict=False)
+        previous = 0
+        try:
+            for row in reader:
+                start, previous = previous + 1, reader.line_num
+                raw, tape.kept = "".join(tape.kept), []
+                if not row or start < header_row or (has_header and start == header_row):
+                    continue
+                if len(row) == width:
+                    continue
+                opened = _spanning_quote(raw, sep)
+                if opened is not None:
+                    head = raw[:opened]
+                    line = start + head.count("\n") + (head.count("\r") - head.count("\r\n"))
+                    span = (
+                        f"so lines {line} to {previous} are read as one row of {len(row)} fields "
+                        f"(the header has {width})"
+                        if previous > line
+                        else f"so the row has {len(row)} fields (the header has {width})"
+                    )
+                    return _fail(
+                        path,
+                        f"the quote that opens a cell on this line is not closed where the cell "
+                        f"should end, {span}",
+                        "close the quote in the file (write a quote inside a cell as two quotes, "
+                        '""), or delete the stray quote character',
+                        row=line,
+                    )
+                return _fail(
+                    path,
+                    f"this row has {len(row)} fields but the header has {width} (the separator "
+                    f"{_SEP_NAMES.get(sep, repr(sep))} or a quote is wrong in it)",
+                    "fix the row in the file (quote values that contain the separator) or pass sep=...",
+                    row=start,
+                )
+        except csv.Error as exc:
+            return _fail(
+                path,
+                f"cannot be parsed as CSV ({exc}) after line {previous}",
+                "check the quoting of the row after that line",
+                row=previous + 1,
+            )
+    return _fail(
+        path,
+        "cannot be parsed as CSV (pyarrow and Python's csv module disagree on its rows)",
+        "check the quoting and the separator, or re-save the file from Excel",
+    )

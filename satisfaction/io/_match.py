@@ -21,6 +21,8 @@ def _match(
     unknown: str,
     missing: str,
     header_row: int,
+    *,
+    sheet: str | None = None,
 ):
     """Rename columns to item ids / meta names; return (renames, items, meta, unmatched, missing)."""
     names = [str(c) for c in columns]
@@ -58,6 +60,7 @@ def _match(
                 f"both give the column {n!r}",
                 "rename or delete one of them in the file, or map them apart with columns={...}",
                 row=header_row,
+                sheet=sheet,
                 column=n,
             )
         seen[n] = pos
@@ -78,6 +81,7 @@ def _match(
                 + looks_item[0]
                 + "': '<item id>'}, or pass unknown='keep' to keep them as extra columns",
                 row=header_row,
+                sheet=sheet,
                 column=looks_item[0],
             )
         if items is not None:
@@ -112,5 +116,6 @@ def _match(
             f"{instrument.name!r}",
             "check the separator and the header row, or map the columns with columns={...}",
             row=header_row,
+            sheet=sheet,
         )
     return renames, new_names, found_items, meta, unmatched, lacking

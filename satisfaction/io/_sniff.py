@@ -62,9 +62,7 @@ _LABELS = label_map()  # every Likert and don't-know label, normalised
 
 
 def _detect_format(path: Path, head: bytes, fmt: str | None) -> str:
-    if fmt is not None:
-        if fmt not in ("csv", "xlsx", "parquet"):
-            raise _fail(path, f"format={fmt!r} is not supported", "use 'csv', 'xlsx' or 'parquet'")
+    if fmt is not None:  # checked by read_export
         return fmt
     suffix = path.suffix.lower()
     for binary, (suffixes, magic, what, fix) in _SIGNED.items():
@@ -171,17 +169,32 @@ def _sniff_encoding(path: Path, head: bytes, final: bool, encoding: str | None):
 
 
 def _complete_lines(text: str, final: bool) -> list[str]:
+    """The sample's lines; of a truncated sample, only those before the last complete record.
+
+    A sample that ends inside a quoted cell (a cell of megabytes, a long multi-line
+    comment) is cut back to before the line where that cell's quote opens.
+    """
     lines = text.splitlines()
-    if not final and lines:
-        lines = lines[:-1]  # the last line of a truncated sample may be cut
-    return lines
+    if final or not lines:
+        return lines
+    lines = lines[:-1]  # the last line of a truncated sample may be cut
+    quotes = np.cumsum([line.count('"') for line in lines]) if lines else []
+    keep = len(lines)
+    while keep and quotes[keep - 1] % 2:
+        keep -= 1
+    return lines[:keep]
 
 
 def _split(lines: list[str], sep: str) -> list[list[str]]:
+    """The non-blank rows of ``lines`` (rows after a quoting error are left out)."""
+    rows = []
     try:
-        return [row for row in csv.reader(lines, delimiter=sep) if any(c.strip() for c in row)]
+        for row in csv.reader(lines, delimiter=sep):
+            if any(c.strip() for c in row):
+                rows.append(row)
     except csv.Error:
-        return []
+        pass
+    return rows
 
 
 def _sniff_sep(lines: list[str]) -> str | None:

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from ..instruments import Instrument
+from ..options import check_option
 from ._checks import _check_item_types, _drop_blank_rows
 from ._common import _fail
 from ._csv import _read_csv
@@ -18,6 +20,7 @@ from ._match import _match
 from ._parquet import _read_parquet
 from ._sniff import _SNIFF_BYTES, _detect_format
 from ._xlsx import _read_xlsx
+from .provenance import attach_rows
 
 __all__ = ["Export", "ExportReport", "read_export"]
 
@@ -138,6 +141,8 @@ def read_export(
         CSV dialect. Default: detected from the first 64 KB (UTF-8, UTF-8 with BOM,
         UTF-16 with BOM, else cp1252; ``;``, tab, ``,`` or ``|``; a decimal comma when
         numbers such as ``3,5`` appear). Excel's ``sep=;`` first line is honoured.
+        ``sep`` may be ``";"``, ``","``, ``"\t"``, ``"|"``, ``":"`` or ``" "``;
+        ``decimal`` ``"."`` or ``","``.
     names : sequence of str, optional
         CSV without a header row: the column names, in order.
     format : {"csv", "xlsx", "parquet"}, optional
@@ -174,10 +179,19 @@ def read_export(
     first block is read again as text. Item columns with text answers are read as
     dictionary-encoded text (pandas ``category``): the same values, a fraction of
     the memory, and what :func:`satisfaction.cleaning.recode_labels` maps fastest.
-    Only the empty string is missing: ``"N/A"`` stays text because it is a
-    "don't know" answer in English exports. Rows with no value at all (Excel's
+    Only an empty cell is missing (a skipped answer): Excel error values
+    (``#DIV/0!``, also in XLSX, where pandas alone would make them blank) and
+    spelled-out missing values (``NA``, ``N/A``, ``NULL``, ``-`` ...) stay text, so
+    that :func:`~satisfaction.cleaning.clean` logs each of them with its reason
+    (see :mod:`satisfaction.io.spellings`). Rows with no value at all (Excel's
     trailing ``;;;;`` lines) are dropped and counted in ``report.blank_rows``.
-    Row numbers in errors count lines of the file, the header being row 1.
+    Errors name the line of the file as a text editor shows it (the header being
+    line 1; Excel's ``sep=`` line, blank lines and quoted multi-line cells count)
+    or, for XLSX, the sheet and spreadsheet row; ``data.attrs["source_rows"]``
+    keeps each row's line for :func:`clean` (:mod:`satisfaction.io.provenance`).
+    XLSX text cells holding decimal numbers (``"120,5"``) are read as numbers, as
+    in CSV files. A row longer than the reader's 1 MB block (a cell of
+    megabytes) is read with a larger block; rows above 128 MB are refused.
     XLSX workbooks are read with python-calamine when it is installed (about ten
     times faster than openpyxl: 0.2 s instead of 2 s for the sample's 7,500
     customer rows) and with openpyxl otherwise; both give the same frame, dates
@@ -193,10 +207,14 @@ def read_export(
     (';', ',', ('id', 'Q2'), [3.5])
     """
     path = Path(path)
-    if unknown not in ("error", "keep"):
-        raise InputError(f"unknown={unknown!r} is not an option; use 'error' or 'keep'")
-    if missing not in ("error", "ignore"):
-        raise InputError(f"missing={missing!r} is not an option; use 'error' or 'ignore'")
+    unknown = check_option(unknown, ("error", "keep"), "unknown", "read_export")
+    missing = check_option(missing, ("error", "ignore"), "missing", "read_export")
+    if format is not None:
+        format = check_option(format, ("csv", "xlsx", "parquet"), "format", "read_export")
+    if decimal is not None:
+        decimal = check_option(decimal, (".", ","), "decimal", "read_export")
+    if sep is not None:
+        sep = check_option(sep, (";", ",", "\t", "|", ":", " "), "sep", "read_export", case=True)
     if instrument is not None and not isinstance(instrument, Instrument):
         raise InputError(
             f"instrument must be an Instrument, got {type(instrument).__name__}; "
@@ -236,13 +254,26 @@ def read_export(
         data, info = _read_parquet(path)
     header_row = info.get("header_row")
     renames, new_names, found, meta, unmatched, lacking = _match(
-        path, list(data.columns), instrument, columns, items, unknown, missing, header_row
+        path,
+        list(data.columns),
+        instrument,
+        columns,
+        items,
+        unknown,
+        missing,
+        header_row,
+        sheet=info.get("sheet"),
     )
     if renames:
         data.columns = new_names
-    offset = header_row + 1 if header_row is not None else 0  # data row 0 -> its line in the file
-    _check_item_types(path, data, found, offset)
-    data, blank = _drop_blank_rows(data)
+    lines = info.get("lines")
+    if lines is None:  # Parquet, or a CSV whose lines could not be matched to its rows
+        lines = np.arange(1, len(data) + 1) if fmt == "parquet" else np.full(len(data), -1)
+    unit = info.get("unit", "record")
+    attach_rows(data, lines, unit=unit, sheet=info.get("sheet"))
+    _check_item_types(path, data, found)
+    data, blank, keep = _drop_blank_rows(data)
+    attach_rows(data, lines[keep], unit=unit, sheet=info.get("sheet"))
     data.attrs["source"] = str(path)  # lets clean() name the file in its errors
     report = ExportReport(
         path=str(path),

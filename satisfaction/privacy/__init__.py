@@ -6,9 +6,10 @@ Three tools stand between respondent-level data and anything leadership sees:
   hash (HMAC-SHA256): the same person gets the same pseudonym in every wave, and
   nobody without the key can go back from a pseudonym to the identifier.
 * :func:`suppress` blanks every cell of a table that describes fewer than
-  ``min_group_size`` people, and enough further cells (complementary
-  suppression) that no blanked cell can be recomputed from the totals or from
-  the previous period's table.
+  ``min_group_size`` people or moved by fewer than that since the previous
+  period, and enough further cells (complementary suppression) that a reader
+  solving the published totals, margins and the previous period's figures
+  learns nothing about them beyond their reason (the rule is in its docstring).
 * :func:`guard` is called by report code on every table before display; it
   refuses identifier columns and unsuppressed small groups.
 
@@ -38,6 +39,7 @@ from .pseudonym import (
     KEY_FILE_ENV,
     MIN_KEY_LENGTH,
     DemoKeyWarning,
+    normalise_key,
     pseudonymise,
     pseudonymise_frame,
 )
@@ -46,6 +48,7 @@ from .suppression import margins, suppress
 __all__ = [
     "pseudonymise",
     "pseudonymise_frame",
+    "normalise_key",
     "suppress",
     "margins",
     "guard",

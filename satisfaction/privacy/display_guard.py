@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import PrivacyError
+from ..options import check_option
 
 __all__ = ["guard", "IDENTIFIER_COLUMNS"]
 
@@ -94,7 +95,7 @@ def guard(
     obj: pd.DataFrame | pd.Series,
     *,
     min_group_size: int = config.MIN_GROUP_SIZE,
-    count_col: str = "n",
+    count_col: str | None = None,
     id_columns: Iterable[str] | None = None,
 ) -> pd.DataFrame | pd.Series:
     """Refuse anything that would show a respondent or a small group; else return it unchanged.
@@ -109,8 +110,10 @@ def guard(
         the figure is drawn from (a Figure itself cannot be inspected and is refused).
     min_group_size : int
         The anonymity threshold (default 5).
-    count_col : str
-        The column (or Series name) holding group sizes (default ``"n"``).
+    count_col : str, optional
+        The column (or Series name) holding group sizes. By default ``"n"`` when
+        there is such a column; a name given explicitly must be a column (else
+        :class:`~satisfaction.errors.OptionError` lists the columns).
     id_columns : iterable of str, optional
         More column names to treat as identifiers, on top of :data:`IDENTIFIER_COLUMNS`.
 
@@ -196,6 +199,10 @@ def guard(
                     f"column {c!r} holds {kind} (e.g. row {text.index[hits.to_numpy()][0]!r}); "
                     "drop identifiers before display"
                 )
+    if count_col is None:
+        count_col = "n"
+    else:
+        check_option(count_col, [str(c) for c in frame.columns], "count_col", "guard", case=True)
     if count_col in frame.columns and not isinstance(frame[count_col], pd.DataFrame):
         n = pd.to_numeric(frame[count_col], errors="coerce")
         small = (n > 0) & (n < min_group_size)

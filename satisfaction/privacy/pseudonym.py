@@ -15,8 +15,10 @@ import pandas as pd
 
 from .. import config
 from ..errors import InputError, PrivacyError
+from ..options import check_option
 
 __all__ = [
+    "normalise_key",
     "pseudonymise",
     "pseudonymise_frame",
     "DemoKeyWarning",
@@ -49,7 +51,33 @@ class DemoKeyWarning(UserWarning):
 # --------------------------------------------------------------------------- pseudonyms
 
 
-def _key_from_file(path_text: str) -> bytes:
+def normalise_key(key: str | bytes) -> bytes:
+    """The one normalisation every key goes through, however it is supplied.
+
+    Text is encoded as UTF-8; then a leading UTF-8 byte-order mark and all surrounding
+    whitespace (spaces, tabs, ``\\n``, ``\\r\\n``) are removed. Whitespace inside the key
+    is kept. So ``"k3y...\\n"`` read from a file, ``"k3y..."`` typed as an argument and
+    ``b"k3y..."`` give the same pseudonyms.
+
+    Examples
+    --------
+    >>> normalise_key("  0123456789abcdef\\r\\n") == normalise_key(b"0123456789abcdef")
+    True
+    """
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not isinstance(key, (bytes, bytearray)):
+        raise PrivacyError(
+            f"the pseudonymisation key must be text or bytes, got {type(key).__name__}; "
+            f"{_HOW_TO_SET_KEY}"
+        )
+    key = bytes(key)
+    if key.startswith(b"\xef\xbb\xbf"):
+        key = key[3:]
+    return key.strip()
+
+
+def _key_file_path(path_text: str) -> Path:
     path = Path(path_text).expanduser().resolve()
     root = Path(config.PROJ_ROOT).resolve()
     if path == root or root in path.parents:
@@ -58,14 +86,38 @@ def _key_from_file(path_text: str) -> bytes:
             f"'{root}', where it could be committed; move it outside the repository "
             "(e.g. to ~/.config/satisfaction/pseudonym.key) and point the variable there"
         )
+    return path
+
+
+def _read_key_file(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise PrivacyError(
             f"cannot read the pseudonym key file '{path}' named by {KEY_FILE_ENV} "
             f"({exc.strerror or exc}); check the path and its permissions"
         ) from None
-    return data.strip()
+
+
+def _check_against_file(key: str | bytes) -> None:
+    """Refuse a key argument that differs from the configured key file only in surrounding whitespace."""
+    path_text = os.environ.get(KEY_FILE_ENV)
+    if not path_text:
+        return
+    path = Path(path_text).expanduser()
+    try:
+        held = path.read_bytes()
+    except OSError:
+        return  # the file is not used for this call; its problems are reported when it is
+    given = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    if given in (held, normalise_key(held)):
+        return
+    if normalise_key(given) == normalise_key(held):
+        raise PrivacyError(
+            f"the key argument differs from the key in the file '{path}' (named by "
+            f"{KEY_FILE_ENV}) only in surrounding whitespace; pass the key without surrounding "
+            "whitespace (or exactly as the file holds it), or leave key= out to use the file"
+        )
 
 
 def _resolve_key(key: str | bytes | None, demo: bool) -> bytes:
@@ -78,26 +130,23 @@ def _resolve_key(key: str | bytes | None, demo: bool) -> bytes:
         )
         return DEMO_KEY.encode("utf-8")
     where = "the key argument"
-    if key is None:
-        if os.environ.get(KEY_ENV):
-            key, where = os.environ[KEY_ENV].strip(), f"the environment variable {KEY_ENV}"
-        elif os.environ.get(KEY_FILE_ENV):
-            key, where = _key_from_file(os.environ[KEY_FILE_ENV]), f"the key file in {KEY_FILE_ENV}"
-        else:
-            raise PrivacyError(f"no pseudonymisation key is set; {_HOW_TO_SET_KEY}")
-    if isinstance(key, str):
-        key = key.encode("utf-8")
-    if not isinstance(key, (bytes, bytearray)):
+    if key is not None:
+        secret = normalise_key(key)
+        _check_against_file(key)
+    elif os.environ.get(KEY_ENV):
+        secret, where = normalise_key(os.environ[KEY_ENV]), f"the environment variable {KEY_ENV}"
+    elif os.environ.get(KEY_FILE_ENV):
+        path = _key_file_path(os.environ[KEY_FILE_ENV])
+        secret, where = normalise_key(_read_key_file(path)), f"the key file in {KEY_FILE_ENV}"
+    else:
+        raise PrivacyError(f"no pseudonymisation key is set; {_HOW_TO_SET_KEY}")
+    if len(secret) < MIN_KEY_LENGTH:
         raise PrivacyError(
-            f"the pseudonymisation key must be text or bytes, got {type(key).__name__}; "
+            f"the pseudonymisation key from {where} has {len(secret)} characters (after removing "
+            f"surrounding whitespace), fewer than {MIN_KEY_LENGTH}, so it could be guessed; "
             f"{_HOW_TO_SET_KEY}"
         )
-    if len(key) < MIN_KEY_LENGTH:
-        raise PrivacyError(
-            f"the pseudonymisation key from {where} has {len(key)} characters, fewer than "
-            f"{MIN_KEY_LENGTH}, so it could be guessed; {_HOW_TO_SET_KEY}"
-        )
-    return bytes(key)
+    return secret
 
 
 def _id_text(value: Any) -> str:
@@ -146,8 +195,14 @@ def pseudonymise(
         The secret key (at least 16 characters). When omitted, it is read from the
         environment variable ``SATISFACTION_PSEUDONYM_KEY``, else from the file
         named by ``SATISFACTION_PSEUDONYM_KEY_FILE`` (which must lie outside the
-        repository). ``key="demo"`` uses the public :data:`DEMO_KEY` of the
-        synthetic sample and warns with :class:`DemoKeyWarning`.
+        repository). Every key, however supplied, goes through :func:`normalise_key`
+        (UTF-8, surrounding whitespace and a byte-order mark removed), so the same
+        key gives the same pseudonyms from a file, a variable or this argument
+        (``key=open(path).read()`` included). A key argument that differs from the
+        configured key file only in surrounding whitespace (``" key"`` against
+        ``"key\\n"``) is refused, since it suggests a copy that was edited by hand.
+        ``key="demo"`` uses the public :data:`DEMO_KEY` of the synthetic sample
+        and warns with :class:`DemoKeyWarning`.
     prefix : str
         Text put before each pseudonym (default ``"P"``).
     length : int
@@ -166,7 +221,8 @@ def pseudonymise(
     ------
     PrivacyError
         No key is set, the key is too short, the key file is inside the
-        repository or unreadable, or two ids collide after truncation.
+        repository or unreadable, the key argument differs from the key file
+        only in surrounding whitespace, or two ids collide after truncation.
 
     Notes
     -----
@@ -244,8 +300,8 @@ def pseudonymise_frame(
 
     Raises
     ------
-    InputError
-        A named column is not in ``df``.
+    OptionError
+        A named column is not in ``df`` (the message lists its columns).
     PrivacyError
         As in :func:`pseudonymise`.
 
@@ -262,12 +318,9 @@ def pseudonymise_frame(
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"pseudonymise_frame() needs a DataFrame, got {type(df).__name__}")
     cols = [columns] if isinstance(columns, str) else list(columns)
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"column {missing[0]!r} is not in the frame (columns: {', '.join(map(str, df.columns))}); "
-            "pass the identifier columns with columns=[...]"
-        )
+    cols = [
+        check_option(c, list(df.columns), "columns", "pseudonymise_frame", case=True) for c in cols
+    ]
     secret = _resolve_key(key, demo)
     out = df.copy()
     for c in cols:

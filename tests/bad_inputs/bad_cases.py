@@ -162,7 +162,8 @@ def _duplicates(ex, cl):
     log = cl.log[cl.log["rule"] == "duplicate"].sort_values("row")
     # E001 submitted again later (row 8): row 0 goes; E004's extra row 9 is earlier: row 9 goes
     assert log["row"].tolist() == [0, 9]
-    assert log["new"].astype(str).tolist() == ["kept row 8", "kept row 3"]
+    assert log["new"].astype(str).tolist() == ["kept row 8 (line 10)", "kept row 3 (line 5)"]
+    assert log["line"].tolist() == [2, 11]
 
 
 def _whitespace(ex, cl):
@@ -176,10 +177,88 @@ def _languages(ex, cl):
 
 
 def _dont_know(ex, cl):
-    assert ex.data["lq4"].iloc[3] == "N/A"  # not read as missing: it is a don't-know answer
-    for col in ("lq1", "lq2", "lq3", "lq4"):
+    assert ex.data["lq4"].iloc[3] == "N/A"  # read as it is: cleaning logs it
+    for col in ("lq1", "lq2", "lq3"):
         assert _n(cl, "dont_know", col) == 1
+    # "N/A" is a missing spelling (what R and SPSS write), logged, not a don't-know, not a skip
+    assert _n(cl, "dont_know", "lq4") == 0 and _n(cl, "missing_spelling", "lq4") == 1
     assert _n(cl, "skipped", "lq1") == 1 and _n(cl, "skipped", "lq2") == 0
+
+
+def _bad_timestamp(ex, cl):
+    """'eilen' ("yesterday") in row 3 of the data (line 5): that row is dropped and logged."""
+    log = cl.log[cl.log["rule"] == "bad_timestamp"]
+    assert log[["row", "line", "column", "old", "action"]].values.tolist() == [
+        [3, 5, "submitted_at", "eilen", "drop"]
+    ]
+    reason = str(log["reason"].iloc[0])
+    assert "bad_timestamp.csv', line 5: 'eilen' is not a date and time" in reason, reason
+    assert cl.n_out == 7 and 3 not in cl.data.index and _n(cl, "bad_timestamp") == 1
+
+
+_CODES = ["#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"]
+_ITEMS9 = ["lq1", "lq2", "lq3", "lq4", "ex1", "ex2", "ex3", "ex4", "ex5"]
+
+
+def _excel_errors(ex, cl):
+    """Each error code is logged on its own item with its own reason; none counts as a skip."""
+    log = cl.log[cl.log["rule"] == "excel_error"]
+    got = {(c, o) for c, o in zip(log["column"].astype(str), log["old"].astype(str), strict=True)}
+    want = set(zip(_ITEMS9, _CODES, strict=True)) | {("duration_s", "#VALUE!"), ("ex2", "#JAKO/0!")}
+    assert got == want, got
+    reasons = dict(zip(log["old"].astype(str), log["reason"].astype(str), strict=False))
+    assert reasons["#DIV/0!"] == "Excel error #DIV/0! (division by zero) set to missing"
+    assert reasons["#JAKO/0!"] == "Excel error #JAKO/0! (division by zero) set to missing"
+    assert reasons["#N/A"] == "Excel error #N/A (value not available) set to missing"
+    assert len(set(reasons.values())) == 10  # #VALUE! twice, with one reason
+    assert _n(cl, "skipped") == 0 and _n(cl, "excel_error") == 11
+    assert _n(cl, "excel_error", "lq1") == 1 and _n(cl, "unknown_label") == 0
+    assert cl.n_out == 8 and cl.data["lq1"].isna().sum() == 1
+    assert log.loc[log["column"] == "lq1", "line"].tolist() == [2]  # row E001, line 2
+
+
+def _excel_errors_xlsx(ex, cl):
+    _excel_errors(ex, cl)
+    assert ex.report.format == "xlsx"
+    assert any("Excel error cell" in n for n in ex.report.notes), ex.report.notes
+    # "120,5" stored as text in a number column is read as the number 120.5, as in CSV files
+    assert ex.data["duration_s"].iloc[1] == 120.5
+    assert any("numbers stored as text" in n for n in ex.report.notes)
+
+
+def _missing_spellings(ex, cl):
+    """NA, N/A, NaN, nan, -, NULL, blanks: 'missing by spelling'; #N/A an Excel error; '' a skip."""
+    spellings = ["NA", "N/A", "NaN", "nan", "-", "NULL", "#N/A", "   "]
+    log = cl.log[cl.log["rule"].isin(["missing_spelling", "excel_error"])].sort_values("row")
+    assert log["column"].astype(str).tolist() == _ITEMS9[:8]
+    assert log["old"].astype(str).tolist() == spellings
+    assert log["line"].tolist() == list(range(2, 10))
+    rules = log["rule"].astype(str).tolist()
+    assert rules == ["missing_spelling"] * 6 + ["excel_error", "missing_spelling"]
+    assert set(log.loc[log["rule"] == "missing_spelling", "reason"].astype(str)) == {
+        "missing by spelling: text that means no value, set to missing"
+    }
+    assert _n(cl, "skipped") == 1 and _n(cl, "skipped", "ex1") == 1  # only the empty cell
+    assert _n(cl, "dont_know") == 0 and _n(cl, "unknown_label") == 0
+    assert cl.n_out == 8
+
+
+def _bad_period(ex, cl):
+    """'2026-13' in row E005 (line 6): that row is dropped, the run goes on."""
+    log = cl.log[cl.log["rule"] == "bad_period"]
+    assert log[["row", "line", "respondent", "old"]].values.tolist() == [[4, 6, "E005", "2026-13"]]
+    assert "bad_period.csv', line 6: '2026-13' is not a month 'YYYY-MM'" in str(
+        log["reason"].iloc[0]
+    )
+    assert cl.n_out == 7 and _n(cl, "bad_period") == 1
+
+
+def _multiline(ex, cl):
+    """Lines count the sep line, a blank line and the lines inside quoted cells."""
+    assert ex.report.n_rows == 8 and ex.data["unit"].iloc[1] == "Talous\r\nja hallinto"
+    log = cl.log[cl.log["rule"] == "unknown_label"]
+    assert log[["respondent", "line"]].values.tolist() == [["E007", 13]]
+    assert cl.log.loc[cl.log["rule"] == "reverse_code", "line"].isna().all()
 
 
 def _xlsx_ok(ex, cl):
@@ -207,7 +286,7 @@ CASES: list[Case] = [
         "no_header",
         "no_header.csv",
         error=("InputError", r"first row looks like data.*add a header row"),
-        where=("row 1",),
+        where=("line 1",),
     ),
     # --- dialect and encoding ------------------------------------------------------------------
     Case("cp1252_finnish", "semicolon_cp1252.csv", check=_cp1252),
@@ -216,20 +295,20 @@ CASES: list[Case] = [
         "semicolon_cp1252.csv",
         read={"sep": ","},
         error=("InputError", r"separated by ';'.*pass sep=';'"),
-        where=("row 1",),
+        where=("line 1",),
     ),
     Case(
         "unknown_delimiter",
         "colon_separated.csv",
         error=("InputError", r"separator is not one of.*pass the file's separator"),
-        where=("row 1",),
+        where=("line 1",),
     ),
     Case("utf8_bom", "utf8_bom.csv", check=_utf8_bom),
     Case(
         "bom_cp1252_mix",
         "bom_cp1252_mix.csv",
         error=("InputError", r"byte-order mark but its text is not UTF-8.*encoding='cp1252'"),
-        where=("row 2",),
+        where=("line 2",),
     ),
     Case("bom_cp1252_mix_forced", "bom_cp1252_mix.csv", read={ENC: "cp1252"}, check=_bom_forced),
     Case(
@@ -237,7 +316,7 @@ CASES: list[Case] = [
         "semicolon_cp1252.csv",
         read={ENC: "utf-8"},
         error=("InputError", r"cannot be read as utf-8.*encoding='cp1252'"),
-        where=("row 2",),
+        where=("line 2",),
     ),
     Case(
         "unknown_encoding_name",
@@ -256,7 +335,7 @@ CASES: list[Case] = [
         "ragged_row",
         "ragged_row.csv",
         error=("InputError", r"row has 17 fields but the header has 16"),
-        where=("row 4",),
+        where=("line 4",),
     ),
     # --- not CSV at all ----------------------------------------------------------------------
     Case("binary_named_csv", "binary.csv", error=("InputError", r"binary file, not CSV text")),
@@ -288,13 +367,13 @@ CASES: list[Case] = [
         "unknown_item_column",
         "unknown_item_column.csv",
         error=("InputError", r"look like items but are not in instrument 'default': lq5"),
-        where=("column 'lq5'", "row 1"),
+        where=("column 'lq5'", "line 1"),
     ),
     Case(
         "duplicated_columns",
         "duplicated_columns.csv",
         error=("InputError", r"'lq2' appears 2 times in the header"),
-        where=("column 'lq2'", "row 1"),
+        where=("column 'lq2'", "line 1"),
     ),
     Case(
         "duplicated_after_normalising",
@@ -343,7 +422,7 @@ CASES: list[Case] = [
             "CleaningError",
             r"column 'ex1' has 'Kyllä' \(2\), 'maybe' \(1\).*unknown_labels='missing'",
         ),
-        where=("row 1", "'E002'"),
+        where=("line 3", "'E002'"),
     ),
     Case(
         "unknown_labels_missing",
@@ -359,12 +438,30 @@ CASES: list[Case] = [
     Case("english_labels", "english_labels.csv", check=_languages),
     Case("mixed_language_labels", "mixed_language_labels.csv", check=_languages),
     Case("dont_know_labels", "dont_know_labels.csv", check=_dont_know),
+    Case("bad_timestamp", "bad_timestamp.csv", check=_bad_timestamp),
+    Case("bad_period", "bad_period.csv", check=_bad_period),
+    Case("excel_errors", "excel_errors.csv", check=_excel_errors),
+    Case("excel_errors_xlsx", "excel_errors.xlsx", check=_excel_errors_xlsx),
+    Case("missing_spellings", "missing_spellings.csv", check=_missing_spellings),
+    # --- line numbers ----------------------------------------------------------------------
     Case(
-        "bad_timestamp",
-        "bad_timestamp.csv",
+        "multiline_unknown_label",
+        "multiline_cells.csv",
         stage="clean",
-        error=("CleaningError", r"'eilen' is not a date and time"),
-        where=("column 'submitted_at'", "row 3"),
+        error=("CleaningError", r"unknown answer labels in 1 column: column 'ex1' has 'Kyllä'"),
+        where=("line 13", "'E007'"),
+    ),
+    Case(
+        "multiline_logged",
+        "multiline_cells.csv",
+        clean={"unknown_labels": "missing"},
+        check=_multiline,
+    ),
+    Case(
+        "unclosed_quote",
+        "unclosed_quote.csv",
+        error=("InputError", r"quote that opens a cell on this line is not closed"),
+        where=("line 5",),
     ),
     # --- XLSX ----------------------------------------------------------------------------------
     Case("xlsx", "first_sheet.xlsx", check=_xlsx_ok),
@@ -387,7 +484,7 @@ CASES: list[Case] = [
         "xlsx_date_in_item",
         "date_in_item.xlsx",
         error=("InputError", r"mixed types: the value .*datetime.*format the column as text"),
-        where=("row 4", "column 'lq2'"),
+        where=("sheet 'responses', row 4", "column 'lq2'"),
     ),
     # --- Parquet -------------------------------------------------------------------------------
     Case(

@@ -194,8 +194,52 @@ def main() -> None:
     bad_time = [list(r) for r in base]
     bad_time[3][3] = "eilen"
     put("bad_timestamp.csv", csv_text(body=bad_time))
+    # --- what Excel and other programs write for "no value" ----------------------------------
+    errors = [list(r) for r in base]
+    codes = [
+        "#DIV/0!",
+        "#VALUE!",
+        "#N/A",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+    ]
+    for n, code in enumerate(codes):  # one error per item, each on its own row
+        errors[n % N_ROWS][5 + n] = code
+    errors[7][4] = "#VALUE!"  # in a meta column too (duration_s)
+    errors[6][10] = "#JAKO/0!"  # Finnish Excel's #DIV/0!
+    put("excel_errors.csv", csv_text(body=errors), "utf-8")
+    spelled = [list(r) for r in base]
+    for n, text in enumerate(["NA", "N/A", "NaN", "nan", "-", "NULL", "#N/A", "   "]):
+        spelled[n][5 + n] = text  # items lq1 ... ex4: one spelling each
+    spelled[2][9] = ""  # a truly empty cell: a skip, not logged
+    put("missing_spellings.csv", csv_text(body=spelled), "utf-8")
+    bad_period = [list(r) for r in base]
+    bad_period[4][2] = "2026-13"
+    put("bad_period.csv", csv_text(body=bad_period))
+    # line numbers: Excel's sep line, a blank line, quoted cells over several lines (CRLF)
+    lined = [list(r) for r in base]
+    lined[1][1] = '"Talous\r\nja hallinto"'  # row E002 spans lines 5-6 (line 4 is blank)
+    lined[5][1] = '"Tuki\r\n\r\n""Åbo"""'  # row E006 spans lines 10-12
+    lined[6][9] = "Kyllä"  # an unknown label in row E007, on line 13
+    lined_text = "\r\n".join(";".join(r) for r in [HEADER, *lined]) + "\r\n"
+    header_and_first, rest = lined_text.split("\r\n", 2)[:2], lined_text.split("\r\n", 2)[2]
+    put(
+        "multiline_cells.csv",
+        "sep=;\r\n" + "\r\n".join(header_and_first) + "\r\n\r\n" + rest,
+        "utf-8",
+    )
+    unclosed = [list(r) for r in base]
+    unclosed[3][1] = '"Käyttöpalvelut'  # the quote opens on line 5 and never closes
+    put("unclosed_quote.csv", csv_text(body=unclosed))
     # --- XLSX ------------------------------------------------------------------------------
     sheet = [HEADER] + typed_rows(base)
+    xerrors = [HEADER] + typed_rows(errors)
+    xerrors[2][HEADER.index("duration_s")] = "120,5"  # a decimal number stored as text
+    xlsx("excel_errors.xlsx", {"responses": xerrors})
     xlsx("first_sheet.xlsx", {"responses": sheet})
     xlsx(
         "second_sheet.xlsx",
