@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_close
 
 import satisfaction as sat
 from satisfaction.claims import (
@@ -87,7 +88,7 @@ def test_lmg_from_cov_equals_pingouin():
     y = x @ np.array([0.5, 0.2, -0.3]) + rng.normal(size=400)
     ref = pg.linear_regression(pd.DataFrame(x, columns=list("abc")), y, relimp=True)
     ours = lmg_from_cov(np.cov(np.column_stack([x, y]).T))
-    assert np.allclose(ours, ref["relimp"].to_numpy()[1:], rtol=1e-8)
+    assert_close(ours, ref["relimp"].to_numpy()[1:], kind="roundoff")
 
 
 # --------------------------------------------------------------------------- H2, H7
@@ -154,7 +155,7 @@ def test_h3_raw_correlations_hide_the_lead():
 def test_h4_loop_within_units_and_not_without_the_feedback():
     """Truth: ex_csat_feedback = 0.5; data/README.md: FE coefficient about 0.09, -0.08 without."""
     fe = fixed_effects_panel(_panels()["same"]).set_index("effect")
-    assert fe.loc["CSAT(t) -> EX(t+1)", "estimate"] == pytest.approx(0.09, abs=0.03)
+    assert 0.06 < fe.loc["CSAT(t) -> EX(t+1)", "estimate"] < 0.12  # README: about 0.09
     assert fe.loc["CSAT(t) -> EX(t+1)", "ci_lower"] > 0
     off = _panels(ex_csat_feedback=0.0)["same"]
     assert fixed_effects_panel(off).set_index("effect").loc["CSAT(t) -> EX(t+1)", "estimate"] < 0
@@ -222,7 +223,7 @@ def test_h8_reform_raises_lq_and_ex_and_not_without_reforms():
     """data/README.md: LQ up about 0.47 SD in reformed units; latent EX up about 0.2 after 3-5 months."""
     units = _org().units
     lq = reform(_monthly(), units, "LQ").iloc[0]
-    assert lq["estimate_sd"] == pytest.approx(0.47, abs=0.1) and lq["ci_lower"] > 0
+    assert 0.37 < lq["estimate_sd"] < 0.57 and lq["ci_lower"] > 0  # README: about 0.47 SD
     ex = reform(_monthly(), units, "EX").iloc[0]
     assert ex["estimate"] > 0 and ex["ci_lower"] > 0
     off = reform(_monthly(reform_effect=0.0), _org(reform_effect=0.0).units, "EX")

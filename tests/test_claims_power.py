@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dask import distributed
 
 import satisfaction as sat
 from satisfaction.claims import power, power_replication
@@ -26,7 +27,6 @@ def test_power_rows_intervals_and_the_same_answer_on_a_dask_client():
         (local["ci_lower"] <= local["estimate"]) & (local["estimate"] <= local["ci_upper"])
     ).all()
     assert local["n_units"].tolist() == [10, 10]
-    distributed = pytest.importorskip("dask.distributed")
     with (
         distributed.LocalCluster(
             n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .crosslag import MODELS, clpm, cross_lagged, fixed_effects_panel, ri_clpm
 from .earlywarning import RULES, early_warning, warning_backtest
 from .exits import BANDS, survival_curves, turnover
+from .figures import event_study_plot, survival_plot
 from .keydrivers import drivers, lmg_from_cov, lq_ex_path
 from .leadlag import DESCRIPTION_ONLY, lead_lag
 from .powersim import POWER_METHODS, power, power_replication
@@ -55,4 +56,6 @@ __all__ = [
     "power",
     "power_replication",
     "POWER_METHODS",
+    "event_study_plot",
+    "survival_plot",
 ]

@@ -33,6 +33,18 @@ def shift_period(labels: pd.Series, k: int) -> pd.Series:
     )
 
 
+def _period_kind(labels: pd.Series) -> str:
+    text = labels.dropna().astype(str)
+    for pattern, kind in (
+        (r"\d{4}Q[1-4]", "quarter"),
+        (r"\d{4}-\d{2}", "month"),
+        (r"\d{4}", "year"),
+    ):
+        if len(text) and text.str.fullmatch(pattern).all():
+            return kind
+    return "custom"
+
+
 def wide_panel(
     panel: pd.DataFrame, extra: tuple[str, ...] = ("n_people", "se", "icc2")
 ) -> pd.DataFrame:
@@ -100,6 +112,16 @@ def link(employee: pd.DataFrame, customer: pd.DataFrame, lag: int = 1) -> pd.Dat
         raise InputError(f"link: lag={lag!r} must be a whole number of periods, 0 or more")
     emp = wide_panel(employee)
     cus = wide_panel(customer)
+    kinds = {
+        side: _period_kind(frame["period"])
+        for side, frame in (("employee", emp), ("customer", cus))
+    }
+    if kinds["employee"] != kinds["customer"]:
+        raise InputError(
+            f"link: the employee panel has {kinds['employee']} periods and the customer panel "
+            f"{kinds['customer']} periods; build both with the same period= in unit_panel "
+            "(e.g. period='quarter')"
+        )
     clash = (set(emp.columns) & set(cus.columns)) - {"unit", "period"}
     if clash:
         raise InputError(
