@@ -707,6 +707,8 @@ def test_lavaan_se_spellings_mean_what_they_mean_in_lavaan():
         fit_sem(model, data, estimator="MLM", se="robust.huber.white")
     with pytest.raises(SEMError, match="se='robust'"):
         fit_sem(model, data, estimator="GLS", se="robust")
+    with pytest.raises(SEMError, match="reports robust standard errors"):
+        fit_sem(model, data, estimator="MLR", se="standard")
 
 
 def test_chain_model_mediation_is_checked():

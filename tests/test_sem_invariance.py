@@ -66,18 +66,18 @@ def test_partial_search_frees_the_planted_intercept_only():
     data = planted_groups()
     for criterion in ("chen2007", "cheung_rensvold2002", "chisq"):
         res = invariance(ONE_FACTOR, data, "period", criterion=criterion)
-        assert res.freed == ["ex3 ~1"], criterion
+        assert res.freed == ["ex3 ~ 1"], criterion
         steps = res.steps
         scalar = steps[steps["level"] == "scalar"]
         assert scalar["holds"].tolist() == [False, True]
-        assert scalar["released"].tolist() == ["", "ex3 ~1"]
-        assert res.table.set_index("level").loc["scalar", "freed"] == "ex3 ~1"
+        assert scalar["released"].tolist() == ["", "ex3 ~ 1"]
+        assert res.table.set_index("level").loc["scalar", "freed"] == "ex3 ~ 1"
         assert res.table["holds"].all()
 
 
 def test_partial_search_with_mlr():
     res = invariance(ONE_FACTOR, planted_groups(seed=3), "period", estimator="MLR")
-    assert res.freed == ["ex3 ~1"]
+    assert res.freed == ["ex3 ~ 1"]
 
 
 def test_no_planted_difference_nothing_freed():
@@ -103,9 +103,13 @@ def test_longitudinal_invariance_finds_the_wave_with_a_shifted_intercept():
             v = 3 + lam[j] * f[:, t] + rng.normal(0, 0.7, n)
             cols[f"ex{j + 1}_t{t + 1}"] = v + (0.5 if (t, j) == (2, 1) else 0.0)
     wide = pd.DataFrame(cols)
-    res = longitudinal_invariance(wide, "EX", ["ex1", "ex2", "ex3", "ex4"], ["t1", "t2", "t3"])
-    assert res.table["holds"].tolist() == [True, True, False, True]
-    assert res.table["df"].tolist() == [39, 45, 51, 59]
+    items, waves = ["ex1", "ex2", "ex3", "ex4"], ["t1", "t2", "t3"]
+    plain = longitudinal_invariance(wide, "EX", items, waves, partial=False)
+    assert plain.table["holds"].tolist() == [True, True, False, True]
+    assert plain.table["df"].tolist() == [39, 45, 51, 59]
+    res = longitudinal_invariance(wide, "EX", items, waves)
+    assert res.freed == ["ex2_t3 ~ 1"]  # exactly the planted intercept
+    assert res.table["holds"].all() and res.table["df"].tolist() == [39, 45, 50, 58]
 
 
 def test_longitudinal_model_labels_items_alike_across_waves():

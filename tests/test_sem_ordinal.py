@@ -224,7 +224,7 @@ def test_dwls_matches_lavaan(chain_model, items, poly, ref):
 def test_dwls_rejects_continuous_and_bad_estimator(chain_model, items):
     with pytest.raises(SEMError, match="not in `ordered=`"):
         fit_dwls(chain_model, items, ordered=["lq1", "lq2"])
-    with pytest.raises(SEMError, match="not an ordinal estimator"):
+    with pytest.raises(ValueError, match="estimator='ML' is not one of 'WLSMV', 'DWLS'"):
         fit_dwls(chain_model, items, estimator="ML")
 
 

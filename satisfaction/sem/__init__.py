@@ -11,6 +11,7 @@ group="col", group_equal=[...])`` fits multi-group models (:class:`GroupResult`,
 :func:`score_tests`); :func:`invariance` tests configural, metric, scalar and strict
 invariance across groups with a partial-invariance search, and
 :func:`longitudinal_invariance` (with :func:`longitudinal_model`) across waves.
+Constraints in the syntax (``a == b``, ``b1 == b2 + 0.3``, ``c > 0``) are lavaan's.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .defined import evaluate_definitions
 from .equivalence import InvarianceResult, invariance, longitudinal_invariance
 from .estimators import Estimation, batched_fit_ml, expected_information, fit_ml
 from .fitting import fit_sem
-from .groups import GroupResult, score_tests
+from .groupresult import GroupResult, score_tests
 from .model import Model, duplication_matrix, vech, vech_indices
 from .montecarlo import monte_carlo_ci
 from .ordinal import Polychoric, fit_dwls, polychoric

@@ -115,6 +115,7 @@ def longitudinal_model(
     *,
     sep: str = "_",
     autocorrelated: bool = True,
+    free=(),
 ) -> str:
     """lavaan syntax of one construct measured in several waves, with equalities across waves.
 
@@ -136,6 +137,9 @@ def longitudinal_model(
     autocorrelated : bool
         Let the residuals of the same item covary across waves (the usual
         longitudinal CFA; Little 2013).
+    free : iterable of str
+        Parameters exempt from the equalities (partial invariance), written as the
+        columns' lavaan rows: ``"EX_t3 =~ ex2_t3"``, ``"ex2_t3 ~ 1"``, ``"ex2_t3 ~~ ex2_t3"``.
 
     Returns
     -------
@@ -161,23 +165,29 @@ def longitudinal_model(
     if len(items) < 2 or len(waves) < 2:
         raise SEMError("longitudinal_model needs at least two items and two waves")
     rank = LONGITUDINAL_LEVELS.index(level)
+    released = {"".join(str(x).split()) for x in free}
     lines = []
     for w in waves:
         terms = []
         for j, item in enumerate(items, start=1):
-            lab = f"l{j}*" if rank >= 1 and j > 1 else ""
-            terms.append(f"{lab}{item}{sep}{w}")
+            col = f"{item}{sep}{w}"
+            own = f"{construct}{sep}{w}=~{col}" in released
+            lab = f"l{j}*" if rank >= 1 and j > 1 and not own else ""
+            terms.append(f"{lab}{col}")
         lines.append(f"{construct}{sep}{w} =~ " + " + ".join(terms))
     for w in waves:
         for j, item in enumerate(items, start=1):
-            lab = f"i{j}*" if rank >= 2 else ""
-            lines.append(f"{item}{sep}{w} ~ {lab}1")
+            col = f"{item}{sep}{w}"
+            lab = f"i{j}*" if rank >= 2 and f"{col}~1" not in released else ""
+            lines.append(f"{col} ~ {lab}1")
     for k, w in enumerate(waves):
         lines.append(f"{construct}{sep}{w} ~ {'NA' if rank >= 2 and k > 0 else '0'}*1")
     if rank >= 3:
         for w in waves:
             for j, item in enumerate(items, start=1):
-                lines.append(f"{item}{sep}{w} ~~ r{j}*{item}{sep}{w}")
+                col = f"{item}{sep}{w}"
+                if f"{col}~~{col}" not in released:
+                    lines.append(f"{col} ~~ r{j}*{col}")
     if autocorrelated:
         for item in items:
             cols = [f"{item}{sep}{w}" for w in waves]

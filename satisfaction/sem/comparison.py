@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import SEMError, SEMWarning
-from .groups import GroupResult
+from .groupresult import GroupResult
 from .result import SEMResult
 
 __all__ = ["compare_models"]

@@ -42,7 +42,8 @@ from ..errors import SEMError, SEMWarning
 from ..options import check_option
 from .builders import longitudinal_model
 from .fitindices import chisq_pvalue
-from .groups import GroupResult, fit_groups, score_tests
+from .groupresult import GroupResult, score_tests
+from .groups import fit_groups
 
 __all__ = [
     "invariance",
@@ -178,7 +179,8 @@ class InvarianceResult:
     fits : dict
         Level -> the final :class:`~satisfaction.sem.groups.GroupResult`.
     freed : list of str
-        The parameters released by the partial search (``"x3 ~1"``).
+        The parameters released by the partial search, in lavaan's ``group.partial``
+        spelling (``"x3 ~ 1"``).
     criterion : str
     """
 
@@ -246,10 +248,10 @@ def invariance(
     0  configural     0           115.851  48   True
     1      metric     0           124.044  54   True
     2      scalar     0           164.103  60  False
-    3      scalar     1    x3 ~1  144.579  59   True
+    3      scalar     1   x3 ~ 1  144.579  59   True
     4      strict     0           162.125  68   True
     >>> res.freed  # scalar fails under Chen (2007); freeing x3's intercept restores it
-    ['x3 ~1']
+    ['x3 ~ 1']
     """
     where = "invariance"
     levels = [check_option(lv, tuple(LEVELS), "levels", where) for lv in levels]
@@ -291,8 +293,11 @@ def invariance(
                 if not len(tests):
                     break
                 top = tests.iloc[0]
-                released = f"{top['lhs']} {top['op']}{'' if top['op'] == '~1' else ' '}{top['rhs']}"
-                released = released.strip()
+                released = (
+                    f"{top['lhs']} ~ 1"
+                    if top["op"] == "~1"
+                    else f"{top['lhs']} {top['op']} {top['rhs']}"
+                )
                 x2 = float(top["x2"])
                 freed.append(released)
                 step += 1
@@ -307,6 +312,32 @@ def invariance(
     return InvarianceResult(table[cols], pd.DataFrame(steps)[step_cols], fits, freed, criterion)
 
 
+def _release_score(fit, syntax_ext: str, data) -> float:
+    """Score test of a released equality in a single-group fit (expected information).
+
+    The extended model is evaluated at the restricted estimates (each of its free
+    parameters takes the estimate of its first row); ``x2 = N g' I^-1 g``.
+    """
+    from .groups import ml_parts
+    from .model import Model
+
+    ext = Model.from_syntax(syntax_ext, data.columns, meanstructure=True)
+    est = fit.estimates
+    value = {
+        (lhs, op, rhs): v
+        for lhs, op, rhs, v in zip(est["lhs"], est["op"], est["rhs"], est["est"], strict=True)
+    }
+    theta = np.array(
+        [value[(ext._lhs[k], ext._op[k], ext._rhs[k])] for k in ext.free_rows], dtype=float
+    )
+    S, mean, n = fit.data_summary["S"], fit.data_summary["mean"], fit.data_summary["n"]
+    _, grad, info = ml_parts(ext.with_sample(S, mean), theta, S, mean)
+    try:
+        return float(n * grad @ np.linalg.solve(info, grad))
+    except np.linalg.LinAlgError:
+        return float("nan")
+
+
 def longitudinal_invariance(
     data: pd.DataFrame,
     construct: str,
@@ -316,6 +347,8 @@ def longitudinal_invariance(
     estimator: str = "ML",
     criterion: str = "chen2007",
     *,
+    partial: bool = True,
+    max_free: int = 3,
     sep: str = "_",
 ) -> InvarianceResult:
     """Invariance of one construct across waves of wide data (``ex1_t1 ... ex1_t4``).
@@ -331,18 +364,24 @@ def longitudinal_invariance(
         From :data:`LEVELS`, in order.
     estimator : {"ML", "MLR"}
     criterion : {"chen2007", "cheung_rensvold2002", "chisq"}
+    partial : bool
+        When a level fails, release the wave-specific parameter (loading, intercept or
+        residual variance of one item in one wave) with the largest score test, refit,
+        and repeat until the level holds or ``max_free`` are released.
+    max_free : int
     sep : str
 
     Returns
     -------
     InvarianceResult
-        ``steps`` has one row per level (no partial search across waves).
 
     Notes
     -----
     Each level is :func:`satisfaction.sem.builders.longitudinal_model` fitted as one
     single-group model (residuals of an item covary across waves), compared with the
-    previous level as :func:`invariance` does.
+    previous level as :func:`invariance` does. The score test of releasing one wave's
+    copy of an equal parameter evaluates the extended model at the restricted
+    estimates, ``x2 = N g' I^-1 g`` (expected information), as :func:`invariance`.
     """
     from .fitting import fit_sem
 
@@ -350,18 +389,58 @@ def longitudinal_invariance(
     levels = [check_option(lv, tuple(LEVELS), "levels", where) for lv in levels]
     estimator = check_option(estimator, ("ML", "MLR"), "estimator", where)
     criterion = check_option(criterion, CRITERIA, "criterion", where)
-    rows, fits, prev = [], {}, None
+    if not isinstance(max_free, (int, np.integer)) or max_free < 0:
+        raise SEMError(f"{where}: max_free={max_free!r} must be a whole number >= 0")
+    rows, steps, fits, prev, freed = [], [], {}, None, []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SEMWarning)
         for level in levels:
-            syntax = longitudinal_model(construct, items, waves, level, sep=sep)
-            fit = fit_sem(syntax, data, estimator=estimator, meanstructure=True)
-            rows.append(_row(level, fit, prev, [], criterion))
+            step, released, x2 = 0, "", np.nan
+            while True:
+                syntax = longitudinal_model(construct, items, waves, level, sep=sep, free=freed)
+                fit = fit_sem(syntax, data, estimator=estimator, meanstructure=True)
+                row = _row(level, fit, prev, freed, criterion)
+                steps.append({"level": level, "step": step, "released": released, "x2": x2, **row})
+                if row["holds"] or not partial or level == "configural" or step >= max_free:
+                    break
+                best = (np.nan, "")
+                for cand in _wave_candidates(construct, items, waves, level, sep, freed):
+                    ext = longitudinal_model(
+                        construct, items, waves, level, sep=sep, free=[*freed, cand]
+                    )
+                    score = _release_score(fit, ext, data)
+                    if np.isfinite(score) and not score <= best[0]:
+                        best = (score, cand)
+                if not best[1]:
+                    break
+                x2, released = best
+                freed.append(released)
+                step += 1
+            rows.append(row)
             fits[level] = prev = fit
     table = pd.DataFrame(rows)
     cols = [c for c in TABLE_COLUMNS if c in table] + (
         ["chisq_scaled"] if "chisq_scaled" in table else []
     )
-    steps = table.assign(step=0, released="", x2=np.nan)
     step_cols = ["level", "step", "released", "x2"] + [c for c in cols if c != "level"]
-    return InvarianceResult(table[cols], steps[step_cols], fits, [], criterion)
+    return InvarianceResult(table[cols], pd.DataFrame(steps)[step_cols], fits, freed, criterion)
+
+
+def _wave_candidates(construct, items, waves, level, sep, freed) -> list[str]:
+    """The wave-specific copies of the parameters the level makes equal (not yet freed)."""
+    kind = {"metric": "=~", "scalar": "~1", "strict": "~~"}[level]
+    out = []
+    for w in waves:
+        for j, item in enumerate(items, start=1):
+            col = f"{item}{sep}{w}"
+            if kind == "=~":
+                if j == 1:
+                    continue  # the marker loading is fixed to 1 in every wave
+                cand = f"{construct}{sep}{w} =~ {col}"
+            elif kind == "~1":
+                cand = f"{col} ~ 1"
+            else:
+                cand = f"{col} ~~ {col}"
+            if cand not in freed:
+                out.append(cand)
+    return out

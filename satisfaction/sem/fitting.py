@@ -162,9 +162,10 @@ def _fit_constrained(spec: Model, start: Estimation, est: str, n, S, mean) -> Fi
     from .measures import independence_model
 
     if est != "ML":
+        c = spec.constraints[0]
         raise SEMError(
-            f"constraints other than a == b need estimator 'ML' here, not {est!r}; "
-            "write equal parameters with one label instead"
+            f"model syntax line {c.line}: the constraint '{c.lhs} {c.op} {c.rhs}' needs "
+            f"estimator 'ML' here, not {est!r}; write equal parameters with one label instead"
         )
     m = mean if spec.meanstructure else None
     cset = ConstraintSet(spec.constraints, spec.label_map)
@@ -266,12 +267,12 @@ def _ordered_list(ordered, spec: Model):
 
 
 def _check_options(estimator, missing, se, ci_type, level, bootstrap, ordered):
-    """Every option checked once; returns the canonical ``(estimator, missing, se)``."""
+    """Every option checked once; returns ``(estimator, missing, bootstrap resamples)``."""
     where = "fit_sem"
     est = check_option(estimator, ESTIMATOR_NAMES, "estimator", where)
     miss = check_option(missing, MISSING_NAMES, "missing", where)
     miss = "fiml" if miss in ("fiml", "ml", "direct") else "listwise"
-    se_name = check_option(se, SE_NAMES, "se", where)
+    se_name = None if se is None else check_option(se, SE_NAMES, "se", where)
     check_option(ci_type, CI_TYPES, "ci_type", where)
     if not 0 < level < 1:
         raise SEMError(f"level={level} must be between 0 and 1, e.g. 0.95")
@@ -289,12 +290,17 @@ def _check_options(estimator, missing, se, ci_type, level, bootstrap, ordered):
                 f"(or se='standard'/'robust' with estimator={estimator!r})"
             )
         se_name = "robust"
+    if se_name == "standard" and est in ("MLM", "MLR", "WLSMV"):
+        raise SEMError(
+            f"{where}: estimator={est!r} reports robust standard errors; for normal-theory "
+            "ones use estimator='ML' (or 'DWLS' for ordinal items), or drop se='standard'"
+        )
     if se_name == "robust" and est == "ML":  # lavaan: robust.sem, or Huber-White under FIML
         est = "MLR" if miss == "fiml" else "MLM"
     if se_name == "robust" and est not in ("MLM", "MLR", "WLSMV"):
         raise SEMError(
             f"{where}: se='robust' needs a robust estimator; use estimator='MLR' (Huber-White), "
-            "'MLM' (Satorra-Bentler) or 'WLSMV', not {estimator!r}"
+            f"'MLM' (Satorra-Bentler) or 'WLSMV', not {estimator!r}"
         )
     boot = bootstrap or (1000 if se_name == "bootstrap" else 0)
     if boot and (miss == "fiml" or est in ("DWLS", "WLSMV", "MLM", "MLR")):
@@ -307,7 +313,7 @@ def fit_sem(
     data: pd.DataFrame,
     estimator: str = "ML",
     missing: str = "listwise",
-    se: str = "standard",
+    se: str | None = None,
     bootstrap: int = 0,
     ci_type: str = "perc",
     level: float = 0.95,
@@ -332,10 +338,12 @@ def fit_sem(
         DWLS/WLSMV: polychoric correlations of ordinal items).
     missing : {"listwise", "fiml"}
         ``"fiml"`` (or lavaan's ``"ml"``, ``"direct"``) uses every observed value (needs ML).
-    se : {"standard", "robust", "robust.huber.white", "robust.sem", "bootstrap"}
-        ``"robust.huber.white"`` (lavaan's spelling) fits MLR and ``"robust.sem"`` MLM
-        when ``estimator="ML"``; ``"bootstrap"`` (or ``bootstrap > 0``) gives bootstrap
-        SEs and intervals. Robust estimators always report their robust SEs.
+    se : {None, "standard", "robust", "robust.huber.white", "robust.sem", "bootstrap"}
+        Default: the estimator's own (normal-theory for ML/GLS/ULS/DWLS, robust for
+        MLM/MLR/WLSMV). ``"robust.huber.white"`` (lavaan's spelling) fits MLR and
+        ``"robust.sem"`` (or ``"robust"``) MLM when ``estimator="ML"``; ``"standard"``
+        with a robust estimator is an error rather than ignored; ``"bootstrap"`` (or
+        ``bootstrap > 0``) gives bootstrap SEs and intervals.
     bootstrap : int
         Number of bootstrap resamples (default 1000 when ``se="bootstrap"``).
     ci_type : {"perc", "bca.simple", "bca", "norm"}
@@ -432,6 +440,13 @@ def fit_sem(
     x, notes = _prepare_data(data, spec, miss, ordered)
     if miss == "fiml" and est not in ("ML", "MLR") and ordered is None:
         raise SEMError(f"missing='fiml' needs estimator 'ML' or 'MLR', not {estimator!r}")
+    if spec.constraints and (ordered is not None or miss == "fiml" or boot_n):
+        c = spec.constraints[0]
+        raise SEMError(
+            f"model syntax line {c.line}: the constraint '{c.lhs} {c.op} {c.rhs}' needs a "
+            "complete-data ML fit here (not ordinal items, missing='fiml' or the bootstrap); "
+            "write equal parameters with one label instead"
+        )
     if miss != "fiml":
         _check_n(len(x), len(spec.observed), notes)
     if ordered is not None:

@@ -45,9 +45,11 @@ case_json <- function(name, fit, syntax, call, extra = list(), pe = NULL) {
   pe <- df_rows(pe)
   keep <- intersect(c("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue",
                       "ci.lower", "ci.upper", "std.lv", "std.all", "std.nox"), names(pe))
-  mi <- tryCatch(df_rows(modindices(fit))[, c("lhs", "op", "rhs", "mi", "epc",
-                                               "sepc.lv", "sepc.all")],
-                 error = function(e) NULL)
+  mi <- tryCatch({
+                   m <- df_rows(modindices(fit))
+                   m[, intersect(c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv",
+                                   "sepc.all"), names(m))]
+                 }, error = function(e) NULL)
   test <- lavInspect(fit, "test")
   test <- lapply(test, function(t) t[intersect(names(t), c("test", "stat", "stat.group", "df",
                                                          "refdistr", "pvalue", "scaling.factor",

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import SEMError
+from ...options import check_option
 from ..estimators import Estimation
 from ..fitindices import cfi, chisq_pvalue, rmsea, rmsea_ci, rmsea_pvalue, tli
 from .correlations import Polychoric, polychoric
@@ -114,11 +115,7 @@ def fit_dwls(
     >>> bool(est.converged), int(test["df"])
     (True, 2)
     """
-    estimator = estimator.upper()
-    if estimator not in ("WLSMV", "DWLS"):
-        raise SEMError(
-            f"estimator '{estimator}' is not an ordinal estimator; use 'WLSMV' or 'DWLS'."
-        )
+    estimator = check_option(estimator, ("WLSMV", "DWLS"), "estimator", "fit_dwls")
     observed = list(model.observed)
     ordered = observed if ordered is None else list(ordered)
     not_ord = [v for v in observed if v not in ordered]
