@@ -173,9 +173,7 @@ assert truth["exit_odds_ratio"] < hazard["ratio"] and hazard["ratio_ci_upper"] <
 
 # %%
 km = sat.claims.survival_curves(person_months)
-ax = km.pivot(index="month", columns="band", values="estimate")[["low", "middle", "high"]].plot(
-    drawstyle="steps-post", figsize=(7, 3.5), ylabel="still employed (no voluntary exit)"
-)
+ax = sat.claims.survival_plot(km)
 print(f"log-rank p = {km['logrank_pvalue'].iloc[0]:.2g}")
 
 # %% [markdown]
@@ -209,11 +207,13 @@ did[
 
 # %%
 assert did["truth_in_ci"].all()
-study = reforms[reforms["kind"] == "event_study"]
-ax = study.pivot(index="rel_month", columns="construct", values="estimate_sd").plot(
-    marker="o", figsize=(7, 3.5), ylabel="change in SD units", xlabel="months since the reform"
-)
-_ = ax.axvline(-0.5, color="grey", lw=1), ax.axhline(0, color="grey", lw=1)
+
+# %% [markdown]
+# The event study of EX (scale points, with 95% intervals; the month before the reform is the
+# reference): flat before the reform, rising after it.
+
+# %%
+ax = sat.claims.event_study_plot(reforms[reforms["construct"] == "EX"])
 
 # %% [markdown]
 # ## 5. Early warning: does an EX drop warn before CSAT falls?
