@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (satisfaction)
 #     language: python
@@ -107,6 +109,16 @@ assert paths["truth_in_ci"].all(), (
     "a true path or indirect effect lies outside the survey's interval"
 )
 assert (paths.set_index("label").loc[["ind_ex_csat", "ind_lq_csat"], "ci_lower"] > 0).all()
+
+# %% [markdown]
+# ### The path diagram
+# Solid arrows: the interval excludes 0; dashed: it does not. The numbers are the standardised
+# paths of the survey panel with their unit-bootstrap intervals.
+
+# %%
+from satisfaction.plots import path_figure
+
+path_figure(survey, title="The chain at unit level (standardised), employee side lagged one quarter")
 
 # %% [markdown]
 # ## 3. Full or partial mediation?

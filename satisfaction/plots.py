@@ -27,6 +27,7 @@ __all__ = [
     "trend_figure",
     "comparison_figure",
     "heatmap_figure",
+    "path_figure",
     "figure_png",
 ]
 
@@ -259,6 +260,85 @@ def heatmap_figure(data: pd.DataFrame, *, title: str = "") -> Figure:
         if title:
             ax.set_title(title)
         fig.subplots_adjust(left=0.33, right=0.97, bottom=1.3 / height, top=1 - 0.4 / height)
+    return fig
+
+
+def path_figure(paths: pd.DataFrame, *, title: str = "") -> Figure:
+    """The chain LQ -> EX -> REP -> CSAT as a path diagram, each arrow with its estimate and CI.
+
+    Parameters
+    ----------
+    paths : DataFrame
+        :func:`satisfaction.claims.chain`'s table (rows ``a`` LQ -> EX, ``b`` EX -> REP,
+        ``c`` REP -> CSAT and, under partial mediation, ``d`` EX -> CSAT, with ``estimate,
+        ci_lower, ci_upper``; ``ind_ex_csat`` and ``ind_lq_csat`` are written under the
+        diagram when present, and ``n`` in its caption).
+    title : str
+        Drawn literally (mathtext off).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Solid arrows where the interval excludes 0, dashed where it does not.
+
+    Examples
+    --------
+    >>> paths = pd.DataFrame({"label": ["a", "b", "c", "d"], "estimate": [0.5, 0.4, 0.6, 0.1],
+    ...                       "ci_lower": [0.3, 0.2, 0.4, -0.1], "ci_upper": [0.7, 0.6, 0.8, 0.3]})
+    >>> fig = path_figure(paths, title="The chain, $ and all")
+    >>> sum("Reputation" == t.get_text() for t in fig.axes[0].texts)
+    1
+    >>> plt.close(fig)
+    """
+    rows = paths.set_index("label")
+    names = ["Leadership\nquality", "Employee\nexperience", "Reputation", "Customer\nsatisfaction"]
+    xs = [0.08, 0.36, 0.64, 0.92]
+    y = 0.55
+    with safe_text():
+        fig, ax = plt.subplots(figsize=(8.0, 3.2))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.axis("off")
+        for x, name in zip(xs, names, strict=True):
+            ax.text(x, y, name, ha="center", va="center", fontsize=10,
+                    bbox={"boxstyle": "round,pad=0.5", "fc": "#F2F2F2", "ec": PALETTE[0]})  # fmt: skip
+
+        def label(key: str) -> tuple[str, str]:
+            r = rows.loc[key]
+            solid = bool(r["ci_lower"] > 0 or r["ci_upper"] < 0)
+            return f"{r['estimate']:.2f}\n[{r['ci_lower']:.2f}, {r['ci_upper']:.2f}]", (
+                "-" if solid else "--"
+            )
+
+        for key, (i, j) in {"a": (0, 1), "b": (1, 2), "c": (2, 3)}.items():
+            if key not in rows.index:
+                continue
+            text, style = label(key)
+            ax.annotate("", xy=(xs[j] - 0.085, y), xytext=(xs[i] + 0.085, y),
+                        arrowprops={"arrowstyle": "-|>", "lw": 1.6, "ls": style,
+                                    "color": PALETTE[0]})  # fmt: skip
+            ax.text((xs[i] + xs[j]) / 2, y + 0.1, text, ha="center", va="bottom", fontsize=9)
+        if "d" in rows.index:
+            text, style = label("d")
+            ax.annotate("", xy=(xs[3], y - 0.13), xytext=(xs[1], y - 0.13),
+                        arrowprops={"arrowstyle": "-|>", "lw": 1.2, "ls": style,
+                                    "color": PALETTE[1], "connectionstyle": "arc3,rad=0.25"})  # fmt: skip
+            ax.text((xs[1] + xs[3]) / 2, y - 0.42, "direct EX -> CSAT: " + text.replace("\n", " "),
+                    ha="center", va="center", fontsize=9, color=PALETTE[5])  # fmt: skip
+        notes = []
+        for key, what in (("ind_ex_csat", "indirect EX -> REP -> CSAT"),
+                          ("ind_lq_csat", "indirect LQ -> ... -> CSAT")):  # fmt: skip
+            if key in rows.index:
+                r = rows.loc[key]
+                notes.append(
+                    f"{what}: {r['estimate']:.2f} [{r['ci_lower']:.2f}, {r['ci_upper']:.2f}]"
+                )
+        if "n" in rows.columns and len(rows):
+            notes.append(f"n = {int(rows['n'].iloc[0])}")
+        if notes:
+            ax.text(0.5, 0.02, ";  ".join(notes), ha="center", va="bottom", fontsize=8.5)
+        if title:
+            ax.set_title(str(title))
     return fig
 
 

@@ -57,7 +57,9 @@ def test_every_sat_name_in_the_docs_exists(page):
     ``sat.claims_table``)."""
     text = page.read_text(encoding="utf-8")
     problems = []
-    for name, call in sorted(set(re.findall(r"\bsat\.([A-Za-z_][\w.]*[A-Za-z_0-9])(\()?", text))):
+    for name, call in sorted(
+        set(re.findall(r"(?<![:\w])sat\.([A-Za-z_][\w.]*[A-Za-z_0-9])(\()?", text))
+    ):
         try:
             obj = _resolve(name)
         except AttributeError:
