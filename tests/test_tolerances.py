@@ -14,7 +14,7 @@ TESTS = Path(__file__).parent
 
 def test_the_amd_epyc_difference_is_inside_parity():
     """On an AMD EPYC the robust SE of polidem_mlr came out 0.9157118294624018 against
-    lavaan's 0.915711841189962 (1.2e-8 apart): the old ``abs=1e-8`` failed, ``parity`` holds."""
+    lavaan's 0.915711841189962 (1.2e-8 apart): the old absolute tolerance of 1e-8 failed, ``parity`` holds."""
     ours, lavaan = 0.9157118294624018, 0.915711841189962
     assert abs(ours - lavaan) > 1e-8
     assert_close(ours, lavaan, kind="parity")

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
@@ -49,6 +48,8 @@ def cluster_ols(formula: str, data: pd.DataFrame, cluster: str = "unit"):
     """
     groups = pd.factorize(data[cluster])[0]
     with threadpool_limits(1):
+        import statsmodels.formula.api as smf  # imported here: it takes a large share of `import satisfaction`
+
         return smf.ols(formula, data).fit(
             method="qr", cov_type="cluster", cov_kwds={"groups": groups}
         )

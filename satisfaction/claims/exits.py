@@ -13,9 +13,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from lifelines import CoxTimeVaryingFitter, KaplanMeierFitter
-from lifelines.statistics import multivariate_logrank_test
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
@@ -87,6 +84,10 @@ def turnover(person_months: pd.DataFrame, x: str = "EX", *, level: float = 0.95)
     >>> bool((out["ratio"] < 1).all())
     True
     """
+    # imported here: statsmodels and lifelines take a large share of `import satisfaction`
+    import statsmodels.api as sm
+    from lifelines import CoxTimeVaryingFitter
+
     d = _usable(person_months, x)
     crit = float(stats.norm.ppf(0.5 + level / 2))
     with threadpool_limits(1):
@@ -174,6 +175,9 @@ def survival_curves(
     >>> sorted(km["band"].unique())
     ['high', 'low', 'middle']
     """
+    from lifelines import KaplanMeierFitter  # imported here, as in turnover()
+    from lifelines.statistics import multivariate_logrank_test
+
     bands = check_option(bands, BANDS, "bands", "survival_curves")
     d = person_months.dropna(subset=[x])
     people = d.groupby("person").agg(

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 
 from ..errors import InputError
 from ..instruments import Instrument, default_instrument
@@ -141,6 +140,8 @@ def drivers(
             raise InputError(f"drivers: group {name!r} names {bad}, which are not predictors")
 
     def relimp(frame: pd.DataFrame) -> tuple[np.ndarray, float]:
+        import pingouin as pg  # imported here: it takes a large share of `import satisfaction`
+
         fit = pg.linear_regression(frame[predictors], frame["_y"], relimp=True)
         fit = fit.set_index("names")
         return fit.loc[predictors, "relimp"].to_numpy(dtype=float), float(fit["r2"].iloc[0])
