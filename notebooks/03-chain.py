@@ -118,7 +118,9 @@ assert (paths.set_index("label").loc[["ind_ex_csat", "ind_lq_csat"], "ci_lower"]
 # %%
 from satisfaction.plots import path_figure
 
-path_figure(survey, title="The chain at unit level (standardised), employee side lagged one quarter")
+path_figure(
+    survey, title="The chain at unit level (standardised), employee side lagged one quarter"
+)
 
 # %% [markdown]
 # ## 3. Full or partial mediation?
@@ -186,14 +188,14 @@ assert (intervals["bootstrap_lower"] > 0).all() and (intervals["monte_carlo_lowe
 # ## 5. The engine on an individual-level chain with known parameters
 # Where one person answers every item (`sat.chain_sample`: a simulation, not something real
 # surveys give), the full latent model `sat.chain_model` can be fitted to the items. Its paths
-# and its indirect effect `ind_lq_csat` (a x b x c) are compared with the true values on the
+# and its indirect effect `ind_lq_csat` (a x (b x c + d)) are compared with the true values on the
 # same, standardised scale (`std_all`).
 
 # %%
 sample = sat.chain_sample(2000, seed=seed)
 individual = sat.fit_sem(sat.chain_model(inst, mediation="partial"), sample.data)
 true_paths = sample.params.query("op == '~'").set_index("label")["value"]
-true_paths["ind_lq_csat"] = true_paths["a"] * true_paths["b"] * true_paths["c"]
+true_paths["ind_lq_csat"] = true_paths["a"] * (true_paths["b"] * true_paths["c"] + true_paths["d"])
 est = individual.estimates
 est = est[est["label"].isin(true_paths.index)].set_index("label")
 individual_table = est[["lhs", "op", "rhs", "est", "std_all"]].assign(truth=true_paths)

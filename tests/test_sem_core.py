@@ -427,7 +427,7 @@ def test_chain_model_recovers_true_structural_parameters(chain_fits):
         "c": true["c"] * marker["CSAT"] / marker["REP"],
         "d": true["d"] * marker["CSAT"] / marker["EX"],
     }
-    expected["ind_lq_csat"] = expected["a"] * expected["b"] * expected["c"]
+    expected["ind_lq_csat"] = expected["a"] * (expected["b"] * expected["c"] + expected["d"])
     expected["ind_ex_csat"] = expected["b"] * expected["c"]
     expected["total_ex_csat"] = expected["d"] + expected["b"] * expected["c"]
     est = partial.estimates.set_index("label")
@@ -440,7 +440,8 @@ def test_chain_model_recovers_true_structural_parameters(chain_fits):
 
 def test_chain_model_syntax_and_errors():
     syntax = chain_model(default_instrument(), "partial", extra="ex1 ~~ ex2")
-    assert "CSAT ~ c*REP + d*EX" in syntax and "total_ex_csat := d + b*c" in syntax
+    assert "CSAT ~ c*REP + d*EX" in syntax and "total_ex_csat := b*c + d" in syntax
+    assert "ind_lq_csat := a*b*c + a*d" in syntax
     assert syntax.endswith("ex1 ~~ ex2")
     with pytest.raises(ValueError, match="mediation='both'"):  # OptionError
         chain_model(default_instrument(), "both")

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import InputError, SEMWarning
 from ..options import check_option
-from ..sem import batched_fit_ml, compare_models, fit_sem
+from ..sem import batched_fit_ml, chain_paths, compare_models, fit_sem
 
 __all__ = ["chain", "chain_syntax", "MEASUREMENTS"]
 
@@ -69,7 +69,6 @@ def chain_syntax(
     total_ex_csat := b*c
     """
     mediation = check_option(mediation, ("partial", "full"), "mediation", "chain_syntax")
-    partial = mediation == "partial"
     lines = []
     if error_variances is None:
         v = {c: c for c in _CHAIN}
@@ -77,14 +76,7 @@ def chain_syntax(
         v = {c: f"{c}_true" for c in _CHAIN}
         for c in _CHAIN:
             lines += [f"{v[c]} =~ 1*{c}", f"{c} ~~ {error_variances[c]:.10g}*{c}"]
-    lines += [
-        f"{v['EX']} ~ a*{v['LQ']}",
-        f"{v['REP']} ~ b*{v['EX']}",
-        f"{v['CSAT']} ~ c*{v['REP']}" + (f" + d*{v['EX']}" if partial else ""),
-        "ind_ex_csat := b*c",
-        "ind_lq_csat := a*b*c" + (" + a*d" if partial else ""),
-        "total_ex_csat := b*c" + (" + d" if partial else ""),
-    ]
+    lines.append(chain_paths(tuple(v[c] for c in _CHAIN), mediation))
     return "\n".join(lines)
 
 

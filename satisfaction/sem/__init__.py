@@ -17,7 +17,7 @@ Constraints in the syntax (``a == b``, ``b1 == b2 + 0.3``, ``c > 0``) are lavaan
 from __future__ import annotations
 
 from .bootstrapping import BootstrapResult, bootstrap, bootstrap_ci
-from .builders import chain_model, longitudinal_model
+from .builders import chain_model, chain_paths, longitudinal_model
 from .comparison import compare_models
 from .defined import evaluate_definitions
 from .equivalence import InvarianceResult, invariance, longitudinal_invariance
@@ -35,6 +35,7 @@ __all__ = [
     "Model",
     "compare_models",
     "chain_model",
+    "chain_paths",
     "longitudinal_model",
     "invariance",
     "longitudinal_invariance",

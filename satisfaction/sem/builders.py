@@ -7,8 +7,11 @@ The chain LQ -> EX -> REP -> CSAT (hypotheses H1, H2, H7)::
     CSAT ~ c*REP (+ d*EX)        # d only for partial mediation
 
 with the defined effects ``ind_ex_csat := b*c`` (EX -> REP -> CSAT, H2),
-``ind_lq_csat := a*b*c`` (LQ -> EX -> REP -> CSAT, H7) and ``total_ex_csat``
-(``d + b*c`` with partial mediation, ``b*c`` with full mediation).
+``ind_lq_csat`` (the whole indirect effect of LQ on CSAT, H7: ``a*b*c + a*d`` with
+partial mediation, ``a*b*c`` with full mediation) and ``total_ex_csat`` (``b*c + d``
+with partial mediation, ``b*c`` with full mediation). :func:`chain_paths` writes these
+lines once; :func:`chain_model` (item-level) and
+:func:`satisfaction.claims.chain_syntax` (unit means) both use it.
 
 Partial mediation adds only the direct EX -> CSAT path ``d``: the claim under
 test (H2) is that employee experience reaches customers through reputation,
@@ -28,7 +31,13 @@ from __future__ import annotations
 from ..errors import SEMError
 from ..options import check_option
 
-__all__ = ["chain_model", "CHAIN_CONSTRUCTS", "longitudinal_model", "LONGITUDINAL_LEVELS"]
+__all__ = [
+    "chain_model",
+    "chain_paths",
+    "CHAIN_CONSTRUCTS",
+    "longitudinal_model",
+    "LONGITUDINAL_LEVELS",
+]
 
 #: construct names of the chain, in causal order
 CHAIN_CONSTRUCTS = ("LQ", "EX", "REP", "CSAT")
@@ -79,7 +88,6 @@ def chain_model(
     mediation = check_option(mediation, ("partial", "full"), "mediation", "chain_model")
     if len(constructs) != 4:
         raise SEMError("constructs must name four constructs: LQ, EX, REP and CSAT (in order)")
-    lq, ex, rep, csat = constructs
     try:
         measurement = instrument.measurement_model(list(constructs))
     except KeyError as exc:
@@ -87,20 +95,55 @@ def chain_model(
             f"{exc.args[0]} (chain_model needs constructs {', '.join(constructs)}; "
             "pass constructs=(...) with the instrument's names)"
         ) from None
-    direct = f" + d*{ex}" if mediation == "partial" else ""
-    total = "d + b*c" if mediation == "partial" else "b*c"
-    lines = [
-        measurement,
-        f"{ex} ~ a*{lq}",
-        f"{rep} ~ b*{ex}",
-        f"{csat} ~ c*{rep}{direct}",
-        "ind_ex_csat := b*c",
-        "ind_lq_csat := a*b*c",
-        f"total_ex_csat := {total}",
-    ]
+    lines = [measurement, chain_paths(constructs, mediation)]
     if extra and extra.strip():
         lines.append(extra.strip())
     return "\n".join(lines)
+
+
+def chain_paths(
+    constructs: tuple[str, str, str, str] = CHAIN_CONSTRUCTS, mediation: str = "partial"
+) -> str:
+    """The chain's structural paths and defined effects, the one place they are written.
+
+    Parameters
+    ----------
+    constructs : tuple of 4 str
+        Names of the LQ, EX, REP and CSAT variables (latent or observed) in causal order.
+    mediation : {"partial", "full"}
+        ``"partial"`` adds the direct path ``CSAT ~ d*EX``.
+
+    Returns
+    -------
+    str
+        lavaan syntax: the paths ``a, b, c`` (and ``d``) and ``ind_ex_csat``,
+        ``ind_lq_csat`` (every indirect route from LQ to CSAT) and ``total_ex_csat``.
+
+    Examples
+    --------
+    >>> print(chain_paths(mediation="partial"))
+    EX ~ a*LQ
+    REP ~ b*EX
+    CSAT ~ c*REP + d*EX
+    ind_ex_csat := b*c
+    ind_lq_csat := a*b*c + a*d
+    total_ex_csat := b*c + d
+    """
+    mediation = check_option(mediation, ("partial", "full"), "mediation", "chain_paths")
+    if len(constructs) != 4:
+        raise SEMError("constructs must name four constructs: LQ, EX, REP and CSAT (in order)")
+    lq, ex, rep, csat = constructs
+    partial = mediation == "partial"
+    return "\n".join(
+        [
+            f"{ex} ~ a*{lq}",
+            f"{rep} ~ b*{ex}",
+            f"{csat} ~ c*{rep}" + (f" + d*{ex}" if partial else ""),
+            "ind_ex_csat := b*c",
+            "ind_lq_csat := a*b*c" + (" + a*d" if partial else ""),
+            "total_ex_csat := b*c" + (" + d" if partial else ""),
+        ]
+    )
 
 
 #: longitudinal invariance levels (what each adds: loadings, intercepts, residual variances)
