@@ -467,6 +467,27 @@ def test_clean_counts_spelled_missing_apart_from_skips():
     assert out.data.loc[[0, 1, 2], "lq1"].isna().all() and out.n_out == 12
 
 
+def test_duration_text_that_is_no_number_is_logged_not_silently_lost():
+    """'4 min' used to become NaN with no log row; now rule not_a_number, with its line."""
+    raw = pulse(12).astype({"duration_s": object})
+    raw.loc[0, "duration_s"] = "4 min"
+    raw.loc[1, "duration_s"] = "245,5"
+    raw.loc[2, "duration_s"] = None
+    raw.loc[3, "duration_s"] = "#VALUE!"
+    out = sat.clean(raw, INST, careless=None)
+    bad = out.log[out.log["column"] == "duration_s"]
+    assert bad[["row", "old", "rule", "action"]].values.tolist() == [
+        [3, "#VALUE!", "excel_error", "set_missing"],
+        [0, "4 min", "not_a_number", "set_missing"],
+    ]
+    assert "completion time in seconds" in bad["reason"].iloc[1]
+    assert (
+        out.data.loc[1, "duration_s"] == 245.5
+        and out.data.loc[[0, 2, 3], "duration_s"].isna().all()
+    )
+    assert raw.loc[0, "duration_s"] == "4 min"  # raw data untouched
+
+
 def test_drop_bad_dates_drops_only_the_bad_rows():
     d = pd.DataFrame(
         {

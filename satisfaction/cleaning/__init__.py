@@ -11,6 +11,8 @@ Steps, in the order :func:`clean` runs them:
 
 1. :func:`spelled_to_missing` -- Excel errors (``#DIV/0!``) and spelled missing values
    (``NA``, ``NULL``, ``-``) -> missing, each logged with its reason (an empty cell is a skip);
+   :func:`numbers_to_float` then reads the completion time as seconds (text that is not a
+   number -> missing, logged as ``not_a_number``);
 2. :func:`dont_know_to_missing` -- "En osaa sanoa", "Kan inte säga", "Don't know" -> missing;
 3. :func:`drop_bad_dates` -- rows whose period or submission time cannot be read are dropped;
 4. :func:`drop_empty` -- rows with no answer to any item are dropped;
@@ -54,6 +56,7 @@ from .rows import drop_bad_dates, drop_duplicates, drop_empty
 from .values import (
     check_range,
     dont_know_to_missing,
+    numbers_to_float,
     recode_labels,
     reverse_code,
     spelled_to_missing,
@@ -65,6 +68,7 @@ __all__ = [
     "CARELESS_METHODS",
     "clean",
     "spelled_to_missing",
+    "numbers_to_float",
     "recode_labels",
     "dont_know_to_missing",
     "check_range",

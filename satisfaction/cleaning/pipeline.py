@@ -20,6 +20,7 @@ from .rows import drop_bad_dates, drop_duplicates, drop_empty
 from .values import (
     check_range,
     dont_know_to_missing,
+    numbers_to_float,
     recode_labels,
     reverse_code,
     spelled_to_missing,
@@ -258,6 +259,11 @@ def clean(
         return [i.id for i in present if (i.low, i.high) == low_high]
 
     scales = sorted({(i.low, i.high) for i in present})
+    if duration_col is not None:
+        data, log = numbers_to_float(
+            data, duration_col, what="the completion time in seconds", id_col=idc
+        )
+        logs.append(log)
     data, log = dont_know_to_missing(data, ids, codes=dont_know_codes, id_col=idc)
     logs.append(log)
     data, log = drop_bad_dates(

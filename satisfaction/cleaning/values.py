@@ -87,6 +87,7 @@ def _spelling_codes(s: pd.Series) -> np.ndarray:
 
 __all__ = [
     "spelled_to_missing",
+    "numbers_to_float",
     "dont_know_to_missing",
     "recode_labels",
     "check_range",
@@ -179,6 +180,79 @@ def spelled_to_missing(
                 reason = _SPELLED
             logs.append(_missing_log(data, pos, col, old, rule, reason, id_col=id_col))
     return out, _concat_logs(logs)
+
+
+_NOT_A_NUMBER = "not a number: {what} must be a number, e.g. 245 or 245.5; set to missing"
+
+
+def numbers_to_float(
+    data: pd.DataFrame,
+    column: str,
+    *,
+    what: str = "the value",
+    id_col: str | None = "respondent_id",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a numeric meta column (e.g. the completion time) as numbers, logging what is not one.
+
+    A decimal comma (``"245,5"``) is read as a decimal point. Text that is not a number
+    (``"4 min"``, ``"abc"``) is set to missing and logged (rule ``not_a_number``); an
+    empty cell stays missing without a log row, as a skip. Run :func:`spelled_to_missing`
+    first: Excel errors and spelled missing values are logged there under their own rules.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw data; absent ``column`` returns it unchanged.
+    column : str
+        The column to read as numbers.
+    what : str
+        How the log's reason names the column ("the completion time in seconds").
+    id_col : str, optional
+        The respondent column named in the log.
+
+    Returns
+    -------
+    data : DataFrame
+        A copy with ``column`` as float.
+    log : DataFrame
+        One row per value set missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"duration_s": ["245", "12,5", "4 min", None]})
+    >>> out, log = numbers_to_float(d, "duration_s", id_col=None)
+    >>> out["duration_s"].tolist()
+    [245.0, 12.5, nan, nan]
+    >>> log[["row", "old", "rule", "action"]]
+       row    old          rule       action
+    0    2  4 min  not_a_number  set_missing
+    """
+    if column not in data.columns:
+        return data, _concat_logs([])
+    s = data[column]
+    out = data.copy(deep=False)
+    if _is_numeric(s):
+        out[column] = s.astype(float)
+        return out, _concat_logs([])
+    text = s.astype(object)
+    values = pd.to_numeric(text, errors="coerce")
+    blank = text.isna() | text.map(lambda v: isinstance(v, str) and not v.strip())
+    comma = values.isna() & ~blank
+    if comma.any():
+        values[comma] = pd.to_numeric(
+            text[comma].astype(str).str.strip().str.replace(",", ".", regex=False),
+            errors="coerce",
+        )
+    bad = np.flatnonzero((values.isna() & ~blank).to_numpy())
+    out[column] = values.astype(float)
+    if not len(bad):
+        return out, _concat_logs([])
+    old = np.array([str(v) for v in s.iloc[bad]], dtype=object)
+    reason = _NOT_A_NUMBER.format(what=what)
+    return out, _concat_logs(
+        [_missing_log(data, bad, column, old, "not_a_number", reason, id_col=id_col)]
+    )
 
 
 def dont_know_to_missing(
