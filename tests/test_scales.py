@@ -148,6 +148,10 @@ def test_reliability_and_items_match_psych_and_lavaan(file):
         assert_close(rel["omega_total"], r["omega_total"], kind="parity")
         assert_close(rel["composite_reliability"], r["composite_reliability"], kind="parity")
         assert_close(rel["ave"], r["ave"], kind="parity")
+        # omega's Wald interval: a defined parameter of the same one-factor model in lavaan
+        assert_close(rel["omega_ci_lower"], r["omega_ci_lower"], kind="parity")
+        assert_close(rel["omega_ci_upper"], r["omega_ci_upper"], kind="parity")
+        assert rel["omega_ci_lower"] < rel["omega_total"] < rel["omega_ci_upper"]
         complete = data[r["items"]].dropna()
         load, _, _ = one_factor_ml(np.corrcoef(complete.to_numpy(), rowvar=False))
         assert_close(load, r["std_loadings"], kind="parity")
@@ -179,6 +183,22 @@ def test_omega_cr_ave_recover_simulated_truth():
     assert abs(omega - cr) > 0.005  # the two metrics differ here, so the test tells them apart
     # alpha is a lower bound of omega under a congeneric model
     assert rel["alpha"] < rel["omega_total"]
+
+
+def test_omega_interval_covers_the_truth_at_its_nominal_rate():
+    """240 simulated surveys of n = 200 from a congeneric model; the 95% interval's coverage."""
+    rng = np.random.default_rng(11)
+    lam = np.array([0.9, 0.6, 1.2, 0.5, 0.8])
+    theta = np.array([0.5, 0.8, 0.7, 0.9, 0.3])
+    omega = lam.sum() ** 2 / (lam.sum() ** 2 + theta.sum())
+    hits, reps = 0, 240
+    for _ in range(reps):
+        x = rng.normal(size=(200, 1)) * lam + rng.normal(size=(200, 5)) * np.sqrt(theta)
+        data = pd.DataFrame(x, columns=[f"ex{j}" for j in range(1, 6)])
+        rel = sat.reliability(data, sat.default_instrument()).iloc[0]
+        hits += rel["omega_ci_lower"] <= omega <= rel["omega_ci_upper"]
+    # coverage 0.95 has a Monte Carlo SD of sqrt(0.95 * 0.05 / 240) = 0.014; 4 SDs
+    assert_close(hits / reps, 0.95, kind="statistical", atol=0.056)
 
 
 def test_reliability_small_constructs_and_bad_ci():

@@ -31,6 +31,17 @@ one <- function(data, name, items) {
   lam <- pe$est[pe$op == "=~"]
   theta <- pe$est[pe$op == "~~" & pe$lhs == pe$rhs & pe$lhs %in% items]
   l <- std$est.std[std$op == "=~"]
+  # omega as a defined parameter: its delta-method (Wald) interval, as reliability() reports it
+  k <- length(items)
+  lam_sum <- paste0("l", seq_len(k), collapse = " + ")
+  syntax <- paste(c(
+    paste(name, "=~", paste0("l", seq_len(k), "*", items, collapse = " + ")),
+    paste0(items, " ~~ t", seq_len(k), "*", items),
+    sprintf("omega := (%s)^2 / ((%s)^2 + %s)", lam_sum, lam_sum, paste0("t", seq_len(k), collapse = " + "))
+  ), collapse = "\n")
+  fit_omega <- lavaan::cfa(syntax, data = x, std.lv = TRUE, estimator = "ML")
+  def <- lavaan::parameterEstimates(fit_omega, level = 0.95)
+  def <- def[def$op == ":=", ]
   list(
     construct = name,
     items = items,
@@ -47,7 +58,11 @@ one <- function(data, name, items) {
     std_loadings = l,
     omega_total = sum(lam)^2 / (sum(lam)^2 + sum(theta)),
     composite_reliability = sum(l)^2 / (sum(l)^2 + sum(1 - l^2)),
-    ave = mean(l^2)
+    ave = mean(l^2),
+    omega_defined = def$est,
+    omega_se = def$se,
+    omega_ci_lower = def$ci.lower,
+    omega_ci_upper = def$ci.upper
   )
 }
 
